@@ -1,0 +1,1 @@
+"""Experiment machinery: runner, demo, manifests; scenario and sweep specs live beside it."""

@@ -1,0 +1,601 @@
+"""Consumers: the SICAS funnel, purchase choice and post-purchase experience, vectorised.
+
+Consumer state lives in one :class:`ConsumerPopulation` (struct of arrays) because a daily
+Python loop over a million consumers cannot meet the scale target; each :class:`Consumer`
+Mesa agent is a thin view onto its row, so ``model.agents_by_type[Consumer]`` and AgentSet
+verbs work as usual. The population's methods are the consumers' decisions, taken for all
+consumers at once: perceive touches, move through the funnel, choose what to buy, and react
+to delivery (satisfaction, review, return, sharing).
+
+Funnel (SICAS, brief): Sense = AWARE, Interest & interaction = INTERESTED, Connect &
+communicate = TRUSTING, Action = BUYING (an order in progress), Share = SHARING; after
+sharing a consumer returns to TRUSTING (repeat purchase) or INTERESTED.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from simulation.parameters import ModelParameters
+from simulation.regions import PAYMENT_METHODS, PLATFORMS, RegionTable
+
+if TYPE_CHECKING:
+    from simulation.model import MarketModel
+
+NEVER = -(10**6)
+"""Day stamp meaning 'never happened'."""
+
+FLOAT = np.float32
+"""Consumer-state precision: halves memory and bandwidth at a million consumers."""
+
+
+class Stage(IntEnum):
+    """SICAS funnel stage of a consumer."""
+
+    UNAWARE = 0
+    AWARE = 1
+    INTERESTED = 2
+    TRUSTING = 3
+    BUYING = 4
+    SHARING = 5
+
+
+def unique_sorted(a: np.ndarray) -> np.ndarray:
+    """Sorted unique values via sort (numpy's hash-based unique is slow on large int keys)."""
+    if len(a) == 0:
+        return a
+    s = np.sort(a)
+    keep = np.empty(len(s), dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
+@dataclass
+class Exposures:
+    """Touches collected during a day, applied at once by :meth:`ConsumerPopulation.perceive`.
+
+    Each touch names a consumer and a seller and carries attention (touch units), a trust
+    gain (share of the trust gap closed) or loss (share of trust lost), and optionally the
+    consumer who referred it.
+    """
+
+    parts: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+
+    def add(
+        self,
+        consumer: np.ndarray,
+        seller: np.ndarray | int,
+        attention: np.ndarray | float = 0.0,
+        trust_gain: np.ndarray | float = 0.0,
+        trust_loss: np.ndarray | float = 0.0,
+        referrer: np.ndarray | int = -1,
+    ) -> None:
+        """Queue touches (arguments broadcast against ``consumer``)."""
+        consumer = np.asarray(consumer, dtype=np.int64)
+        n = len(consumer)
+        if n == 0:
+            return
+
+        def b(x, dtype):
+            return np.broadcast_to(np.asarray(x, dtype=dtype), (n,))
+
+        self.parts.append(
+            (consumer, b(seller, np.int64), b(attention, np.float64),
+             b(trust_gain, np.float64), b(trust_loss, np.float64), b(referrer, np.int64))
+        )
+
+    def drain(self) -> tuple[np.ndarray, ...] | None:
+        """Concatenate and clear the queue; None when empty."""
+        if not self.parts:
+            return None
+        cols = tuple(np.concatenate(c) for c in zip(*self.parts, strict=True))
+        self.parts = []
+        return cols
+
+
+@dataclass
+class Offers:
+    """What each alternative (a seller's product) looks like in each region today.
+
+    Arrays are (A, R) unless noted; A runs over all sellers' products.
+    """
+
+    seller: np.ndarray  # (A,) seller index
+    product: np.ndarray  # (A,) product index within the seller
+    quality: np.ndarray  # (A,)
+    green: np.ndarray  # (A,) bool
+    available: np.ndarray  # bool: the seller sells in the region
+    price_days: np.ndarray  # landed price in days of income
+    live_price_days: np.ndarray  # the same with the live-stream discount
+    promised_days: np.ndarray
+    rating: np.ndarray  # (S, R) public positive-review share
+
+
+@dataclass
+class PurchaseRequests:
+    """Consumers who decided to check out today, with what and why."""
+
+    consumer: np.ndarray
+    alternative: np.ndarray
+    live_kol: np.ndarray  # KOL whose live-stream triggered the purchase, or -1
+
+    def __len__(self) -> int:
+        return len(self.consumer)
+
+
+@dataclass
+class ReviewOutcome:
+    """Results of the review stage for a batch of delivered orders."""
+
+    satisfaction: np.ndarray
+    reviewed: np.ndarray
+    negative: np.ndarray
+    returned: np.ndarray
+
+
+class ConsumerPopulation:
+    """State and batch behaviour of all consumers (see module docstring)."""
+
+    def __init__(
+        self,
+        regions: RegionTable,
+        counts: np.ndarray,
+        initial_trust_factor: np.ndarray,
+        culture: dict[str, np.ndarray],
+        params: ModelParameters,
+        rng: np.random.Generator,
+    ) -> None:
+        """Draw a heterogeneous population.
+
+        Args:
+            regions: the model's regions.
+            counts: consumers per region; consumers of a region get contiguous indices.
+            initial_trust_factor: (S, R) initial trust in each seller relative to propensity.
+            culture: region multipliers from :func:`simulation.culture.culture_multipliers`.
+            params: behavioural parameters.
+            rng: the model's generator (the only source of randomness).
+        """
+        p = params
+        self.params = params
+        self.culture = culture
+        self.n = int(np.sum(counts))
+        self.n_sellers = initial_trust_factor.shape[0]
+        n, s_count = self.n, self.n_sellers
+        self.region = np.repeat(np.arange(regions.n), counts).astype(np.int16)
+        r = self.region
+
+        # Platforms used: independent draws from each platform's usage share.
+        share = regions.platform_share[r]
+        bits = rng.random((n, len(PLATFORMS))) < share
+        self.platforms = (bits * (1 << np.arange(len(PLATFORMS)))).sum(axis=1).astype(np.uint8)
+
+        # Payment methods: a primary method from the regional mix, sometimes a second one.
+        cdf = np.cumsum(regions.payment_mix, axis=1)[r]
+        primary = (rng.random((n, 1)) > cdf).sum(axis=1)
+        secondary = (rng.random((n, 1)) > cdf).sum(axis=1)
+        has_second = rng.random(n) < p.second_payment_method_rate
+        primary = np.minimum(primary, len(PAYMENT_METHODS) - 1)
+        secondary = np.minimum(secondary, len(PAYMENT_METHODS) - 1)
+        self.pay_mask = ((1 << primary) | np.where(has_second, 1 << secondary, 0)).astype(
+            np.uint8
+        )
+
+        # Sensitivities and thresholds.
+        sig = p.price_sensitivity_sigma
+        self.price_sens = np.exp(sig * rng.standard_normal(n) - sig * sig / 2).astype(FLOAT)
+        income = regions.gdp_per_capita[r] / p.reference_income_usd
+        self.brand_sens = (
+            income**p.income_elasticity_quality
+            * culture["brand_orientation"][r]
+            * np.exp(0.3 * rng.standard_normal(n) - 0.045)
+        ).astype(FLOAT)
+        m, k = p.initial_trust_share, p.trust_propensity_concentration
+        self.trust_prop = rng.beta(m * k, (1 - m) * k, n).astype(FLOAT)
+        self.affinity = np.minimum(rng.gamma(2.0, 0.5, n), 3.0).astype(FLOAT)
+        self.interest_thr = rng.gamma(4.0, p.interest_touches / 4.0, n).astype(FLOAT)
+        self.trust_thr = np.clip(
+            p.trust_threshold + 0.1 * rng.standard_normal(n), 0.05, 0.95
+        ).astype(FLOAT)
+        self.green = rng.random(n) < p.green_willing_share
+
+        # Per-seller state.
+        self.trust0 = (self.trust_prop[:, None] * initial_trust_factor.T[r]).astype(FLOAT)
+        self.trust = self.trust0.copy()
+        self.attention = np.zeros((n, s_count), dtype=FLOAT)
+        self.aware = np.zeros((n, s_count), dtype=bool)
+        self.orders = np.zeros((n, s_count), dtype=np.int16)
+
+        self.stage = np.zeros(n, dtype=np.int8)
+        self.last_purchase = np.full(n, NEVER, dtype=np.int32)
+        self.referred_by = np.full(n, -1, dtype=np.int32)
+        self.last_delivery_days = np.full(n, np.nan, dtype=FLOAT)
+        self.last_satisfaction = np.full(n, np.nan, dtype=FLOAT)
+
+        # Region multipliers gathered once per consumer (read every day).
+        self.risk_weight = culture["risk_weight"][r].astype(FLOAT)
+        self.loyalty = culture["loyalty"][r].astype(FLOAT)
+
+    # --- counts used by metrics -----------------------------------------------------------
+    def region_counts(self, n_regions: int) -> dict[str, np.ndarray]:
+        """Consumers, aware, customers and repeat customers per region (any seller)."""
+        total_orders = self.orders.sum(axis=1)
+
+        def count(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(self.region[mask], minlength=n_regions)
+
+        return {
+            "consumers": np.bincount(self.region, minlength=n_regions),
+            "aware": count(self.aware.any(axis=1)),
+            "customers": count(total_orders >= 1),
+            "repeat_customers": count(total_orders >= 2),
+            "stage": np.stack(
+                [count(self.stage == s) for s in Stage], axis=1
+            ),  # (R, stages)
+        }
+
+    def seller_region_counts(self, n_regions: int) -> dict[str, np.ndarray]:
+        """Aware, customers and repeat customers per (seller, region)."""
+        out = {k: np.zeros((self.n_sellers, n_regions)) for k in
+               ("aware", "customers", "repeat_customers")}
+        for s in range(self.n_sellers):
+            out["aware"][s] = np.bincount(self.region[self.aware[:, s]], minlength=n_regions)
+            out["customers"][s] = np.bincount(
+                self.region[self.orders[:, s] >= 1], minlength=n_regions
+            )
+            out["repeat_customers"][s] = np.bincount(
+                self.region[self.orders[:, s] >= 2], minlength=n_regions
+            )
+        return out
+
+    # --- Sense / Interest / Connect -------------------------------------------------------
+    def perceive(self, exposures: Exposures) -> int:
+        """Apply the day's touches: attention adds up, trust gains and losses compound.
+
+        Gains close a share of the trust gap and losses remove a share of trust; several
+        touches on the same day multiply (1 - g1)(1 - g2)..., which makes the result
+        independent of the order in which touches were queued. Gains apply before losses.
+
+        Returns:
+            number of touches applied.
+        """
+        cols = exposures.drain()
+        if cols is None:
+            return 0
+        consumer, seller, att, gain, loss, referrer = cols
+        s_count = self.n_sellers
+        idx = consumer * s_count + seller
+        a_flat = self.attention.reshape(-1)
+        t_flat = self.trust.reshape(-1)
+        np.add.at(a_flat, idx, att.astype(FLOAT))
+        self.aware.reshape(-1)[idx[att > 0]] = True
+
+        touched = unique_sorted(idx)
+        pos = np.searchsorted(touched, idx)
+        keep_gap = np.ones(len(touched))
+        np.multiply.at(keep_gap, pos, 1.0 - np.clip(gain, 0.0, 1.0))
+        keep_trust = np.ones(len(touched))
+        np.multiply.at(keep_trust, pos, 1.0 - np.clip(loss, 0.0, 1.0))
+        t = t_flat[touched].astype(np.float64)
+        t = 1.0 - (1.0 - t) * keep_gap
+        t_flat[touched] = (t * keep_trust).astype(FLOAT)
+
+        # The first referral a consumer receives is the one credited.
+        ref = referrer >= 0
+        if ref.any():
+            c, rr = consumer[ref], referrer[ref]
+            fresh = self.referred_by[c] < 0
+            c, rr = c[fresh], rr[fresh]
+            # The first occurrence of each consumer wins (stable order of queueing).
+            first = np.unique(c, return_index=True)[1]
+            self.referred_by[c[first]] = rr[first]
+        return len(idx)
+
+    def update_funnel(self, day: int, sells_in: np.ndarray) -> None:
+        """Forget a little, then move consumers between funnel stages.
+
+        Args:
+            day: today.
+            sells_in: (S, R) bool, the seller sells in the region.
+        """
+        p = self.params
+        self.attention *= FLOAT(1.0 - p.attention_decay)
+        relax = (p.trust_decay / self.loyalty)[:, None]
+        self.trust += relax * (self.trust0 - self.trust)
+
+        stage = self.stage
+        free = (stage != Stage.BUYING)
+        customer = self.orders.sum(axis=1) > 0
+        interested = (self.attention.max(axis=1) >= self.interest_thr) | customer
+        considered = (
+            self.aware
+            & (self.trust >= self.trust_thr[:, None])
+            & sells_in.T[self.region]
+        ).any(axis=1)
+        aware = self.aware.any(axis=1)
+        new = np.where(
+            interested & considered, Stage.TRUSTING,
+            np.where(interested, Stage.INTERESTED,
+                     np.where(aware, Stage.AWARE, Stage.UNAWARE)),
+        ).astype(np.int8)
+        np.copyto(stage, new, where=free)
+
+    # --- Action ---------------------------------------------------------------------------
+    def decide(
+        self,
+        day: int,
+        offers: Offers,
+        rng: np.random.Generator,
+        live_consumers: np.ndarray,
+        live_sellers: np.ndarray,
+        live_kols: np.ndarray,
+    ) -> PurchaseRequests:
+        """Who has a purchase occasion today, and which alternative (if any) they choose.
+
+        Regular occasions come to consumers in the TRUSTING stage at a daily rate scaled by
+        their affinity (and, for past customers, by cultural loyalty); live-stream viewers
+        may get an impulse occasion restricted to the streaming seller at the live price.
+        The choice is multinomial logit over available, trusted alternatives plus an outside
+        option of utility 0.
+        """
+        p = self.params
+        rested = (day - self.last_purchase) >= p.min_days_between_purchases
+        cand = np.flatnonzero((self.stage == Stage.TRUSTING) & rested)
+        customer = self.orders[cand].sum(axis=1) > 0
+        rate = p.purchase_occasion_rate * self.affinity[cand] * np.where(
+            customer, self.loyalty[cand], 1.0
+        )
+        regular = cand[rng.random(len(cand)) < rate]
+
+        # Live-stream impulse occasions (one per consumer per day, first stream wins).
+        live_consumers = np.asarray(live_consumers, dtype=np.int64)
+        ok = (self.stage[live_consumers] != Stage.BUYING) & rested[live_consumers]
+        lc, ls, lk = live_consumers[ok], np.asarray(live_sellers)[ok], np.asarray(live_kols)[ok]
+        if len(lc):
+            first = np.unique(lc, return_index=True)[1]
+            lc, ls, lk = lc[first], ls[first], lk[first]
+            in_regular = np.isin(lc, regular)
+            lc, ls, lk = lc[~in_regular], ls[~in_regular], lk[~in_regular]
+
+        consumers = np.concatenate([regular, lc])
+        is_live = np.concatenate([np.zeros(len(regular), bool), np.ones(len(lc), bool)])
+        live_seller = np.concatenate([np.full(len(regular), -1), ls])
+        live_kol = np.concatenate([np.full(len(regular), -1), lk]).astype(np.int64)
+        if len(consumers) == 0:
+            empty = np.zeros(0, np.int64)
+            return PurchaseRequests(empty, empty, empty)
+
+        u = self.utility(consumers, offers, is_live, live_seller)
+        choice = choose_logit(u, rng)
+        bought = choice >= 0
+        return PurchaseRequests(
+            consumer=consumers[bought],
+            alternative=choice[bought],
+            live_kol=np.where(is_live[bought], live_kol[bought], -1),
+        )
+
+    def utility(
+        self,
+        consumers: np.ndarray,
+        offers: Offers,
+        is_live: np.ndarray,
+        live_seller: np.ndarray,
+    ) -> np.ndarray:
+        """(K, A) utility of each alternative for each consumer; -inf where not a choice."""
+        p = self.params
+        r = self.region[consumers]
+        s_of = offers.seller
+        trust = self.trust[consumers][:, s_of]  # (K, A)
+        thr = self.trust_thr[consumers][:, None]
+        risk = self.risk_weight[consumers][:, None]
+        price_days = np.where(
+            is_live[:, None], offers.live_price_days[:, r].T, offers.price_days[:, r].T
+        )
+        rating_prior = p.rating_prior_positive / (p.rating_prior_positive + p.rating_prior_negative)
+        u = (
+            p.choice_intercept
+            + p.beta_trust * (trust - thr)
+            - p.beta_price * self.price_sens[consumers][:, None] * price_days
+            + p.beta_quality * self.brand_sens[consumers][:, None] * (offers.quality - 0.5)
+            - p.beta_delivery * risk * offers.promised_days[:, r].T / p.patience_days
+            + p.beta_rating * risk * (offers.rating[s_of][:, r].T - rating_prior)
+            + p.beta_green * np.outer(self.green[consumers], offers.green)
+        )
+        allowed = offers.available[:, r].T.copy()
+        # Regular occasions consider trusted, known sellers; a live occasion only the streamer.
+        known = self.aware[consumers][:, s_of] & (trust >= thr)
+        allowed &= np.where(is_live[:, None], s_of[None, :] == live_seller[:, None], known)
+        return np.where(allowed, u, -np.inf)
+
+    # --- Share ----------------------------------------------------------------------------
+    def review(
+        self,
+        consumers: np.ndarray,
+        sellers: np.ndarray,
+        quality: np.ndarray,
+        delivery_days: np.ndarray,
+        local_return: np.ndarray,
+        return_norm: np.ndarray,
+        rng: np.random.Generator,
+    ) -> ReviewOutcome:
+        """Satisfaction, review, return decision and trust update after a delivery.
+
+        Satisfaction is a logistic function of quality and lateness beyond patience (weighted
+        by cultural risk aversion) plus noise; unhappy buyers without a local return option
+        are stuck with the item, which lowers satisfaction further and makes returns rarer.
+        """
+        p = self.params
+        risk = self.risk_weight[consumers]
+        late = np.maximum(0.0, delivery_days - p.patience_days) / p.patience_days
+        logit = (
+            p.satisfaction_intercept
+            + p.satisfaction_quality_weight * (quality - 0.5)
+            - p.satisfaction_lateness_weight * risk * late
+            + p.satisfaction_noise * rng.standard_normal(len(consumers))
+        )
+        sat = 1.0 / (1.0 + np.exp(-logit))
+        ease = np.where(local_return, 1.0, p.cross_border_return_ease)
+        p_return = np.clip(
+            return_norm * ease * (1.0 + p.return_dissatisfaction_weight * (1.0 - sat))
+            / (1.0 + p.return_dissatisfaction_weight * 0.5),
+            0.0, 1.0,
+        )
+        returned = rng.random(len(consumers)) < p_return
+        stuck = ~local_return & ~returned & (sat < 0.5)
+        sat = np.where(
+            stuck,
+            1.0 / (1.0 + np.exp(-(logit - p.return_hassle_satisfaction_penalty))),
+            sat,
+        )
+        reviewed = rng.random(len(consumers)) < p.review_rate
+        negative = reviewed & (sat < 0.5)
+
+        t = self.trust[consumers, sellers]
+        self.trust[consumers, sellers] = (t + p.experience_trust_weight * (sat - t)).astype(FLOAT)
+        self.last_delivery_days[consumers] = delivery_days
+        self.last_satisfaction[consumers] = sat
+        self.stage[consumers] = Stage.SHARING
+        return ReviewOutcome(sat, reviewed, negative, returned)
+
+    def share(
+        self,
+        consumers: np.ndarray,
+        sellers: np.ndarray,
+        satisfaction: np.ndarray,
+        referral_active: np.ndarray,
+        graph,
+        exposures: Exposures,
+        rng: np.random.Generator,
+    ) -> tuple[int, int]:
+        """Buyers tell friends: the satisfied share, the unhappy warn.
+
+        Referral rebates raise sharing. Touches arrive tomorrow through :class:`Exposures`.
+
+        Returns:
+            (positive shares, negative shares).
+        """
+        p = self.params
+        r = self.region[consumers]
+        happy = satisfaction >= 0.5
+        boost = np.where(referral_active, 1.0 + p.referral_share_uplift, 1.0)
+        p_pos = np.clip(p.share_rate * self.culture["share_propensity"][r] * boost, 0, 1)
+        p_neg = np.clip(p.negative_share_rate * self.culture["share_propensity"][r], 0, 1)
+        draw = rng.random(len(consumers))
+        pos = happy & (draw < p_pos)
+        neg = ~happy & (draw < p_neg)
+        for mask, positive in ((pos, True), (neg, False)):
+            if not mask.any():
+                continue
+            src_c, src_s = consumers[mask], sellers[mask]
+            src, nbr = graph.sample_neighbours(src_c, p.share_reach, rng)
+            if len(src) == 0:
+                continue
+            # Map each kept tie back to the seller its sharer bought from.
+            seller_of = np.zeros(self.n, dtype=np.int64)
+            seller_of[src_c] = src_s
+            s = seller_of[src]
+            peer = self.culture["peer_influence"][self.region[nbr]]
+            if positive:
+                ref_on = np.zeros(self.n, dtype=bool)
+                ref_on[src_c] = referral_active[mask]
+                exposures.add(
+                    nbr, s, attention=p.wom_touch_weight * peer,
+                    trust_gain=p.wom_trust_gain * peer,
+                    referrer=np.where(ref_on[src], src, -1),
+                )
+            else:
+                exposures.add(
+                    nbr, s, attention=p.wom_touch_weight * peer,
+                    trust_loss=p.negative_wom_trust_loss * peer,
+                )
+        return int(pos.sum()), int(neg.sum())
+
+    def lose_trust(self, consumers: np.ndarray, sellers: np.ndarray, share: float) -> None:
+        """A lost parcel, cancelled order or breach: trust falls by ``share``."""
+        self.trust[consumers, sellers] *= FLOAT(1.0 - share)
+
+    def release(self, consumers: np.ndarray) -> None:
+        """End of an order episode: the consumer re-enters the funnel tomorrow."""
+        self.stage[consumers] = Stage.INTERESTED
+
+
+def choose_logit(utility: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Multinomial-logit choice with an outside option of utility 0.
+
+    Args:
+        utility: (K, A) utilities; -inf marks an unavailable alternative.
+        rng: generator; exactly one uniform is drawn per row.
+
+    Returns:
+        (K,) chosen alternative index, -1 for the outside option.
+    """
+    k = utility.shape[0]
+    if k == 0:
+        return np.zeros(0, np.int64)
+    m = np.maximum(np.max(utility, axis=1, initial=0.0), 0.0)[:, None]
+    w = np.exp(utility - m)  # exp(-inf) = 0 for unavailable alternatives
+    outside = np.exp(-m[:, 0])
+    total = w.sum(axis=1) + outside
+    u = rng.random(k) * total
+    cum = np.cumsum(w, axis=1)
+    choice = (u[:, None] >= cum).sum(axis=1)
+    return np.where(choice >= utility.shape[1], -1, choice).astype(np.int64)
+
+
+class Consumer(mesa.Agent):
+    """A consumer as a Mesa agent: a view onto one row of the population's arrays."""
+
+    def __init__(self, model: MarketModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def _pop(self) -> ConsumerPopulation:
+        return self.model.population
+
+    @property
+    def region(self) -> str:
+        """Region code."""
+        return self.model.regions.codes[self._pop.region[self.index]]
+
+    @property
+    def stage(self) -> Stage:
+        """Current funnel stage."""
+        return Stage(int(self._pop.stage[self.index]))
+
+    @property
+    def trust(self) -> np.ndarray:
+        """Trust in each seller (copy)."""
+        return self._pop.trust[self.index].copy()
+
+    @property
+    def attention(self) -> np.ndarray:
+        """Accumulated attention to each seller (copy)."""
+        return self._pop.attention[self.index].copy()
+
+    @property
+    def orders_placed(self) -> int:
+        """Paid orders so far, all sellers."""
+        return int(self._pop.orders[self.index].sum())
+
+    @property
+    def platforms(self) -> list[str]:
+        """Social platforms the consumer uses."""
+        mask = int(self._pop.platforms[self.index])
+        return [p for i, p in enumerate(PLATFORMS) if mask >> i & 1]
+
+    @property
+    def payment_methods(self) -> list[str]:
+        """Payment methods the consumer is willing to use."""
+        mask = int(self._pop.pay_mask[self.index])
+        return [m for i, m in enumerate(PAYMENT_METHODS) if mask >> i & 1]
+
+    @property
+    def neighbours(self) -> np.ndarray:
+        """Indices of the consumer's social ties."""
+        return self.model.graph.neighbours(self.index)

@@ -1,0 +1,117 @@
+"""Sellers' books: every money flow posted twice, so profit can be checked against the balance.
+
+Income and expense accounts accumulate per seller and region (a last "global" column takes
+flows with no region, such as the hub's holding cost). Each posting also moves the asset side
+(cash, receivables, inventory at cost), so ``assets - opening capital == profit`` holds if and
+only if nothing was booked on one side only; the property tests check exactly that.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+
+class Account(IntEnum):
+    """Income statement accounts (USD)."""
+
+    REVENUE = 0
+    REFUNDS = 1
+    COGS = 2
+    LOGISTICS = 3
+    MARKETING = 4
+    PAYMENT_FEES = 5
+    HOLDING = 6
+    RETURNS_HANDLING = 7
+    CHARGEBACKS = 8
+    FINES = 9
+    COMPLIANCE = 10
+    WAREHOUSE_FIXED = 11
+    INVENTORY_WRITE_OFF = 12
+
+
+COST_ACCOUNTS = tuple(a for a in Account if a not in (Account.REVENUE, Account.REFUNDS))
+N_ACCOUNTS = len(Account)
+
+
+class Ledger:
+    """Accounts per (seller, region + global) and the sellers' assets."""
+
+    def __init__(self, n_sellers: int, n_regions: int, opening_capital: float = 0.0) -> None:
+        self.n_regions = n_regions
+        self.accounts = np.zeros((n_sellers, n_regions + 1, N_ACCOUNTS))
+        self.cash = np.full(n_sellers, float(opening_capital))
+        self.receivables = np.zeros(n_sellers)
+        self.inventory_value = np.zeros(n_sellers)
+        self.opening_capital = float(opening_capital)
+
+    @property
+    def global_column(self) -> int:
+        """Index of the column for flows with no region."""
+        return self.n_regions
+
+    def _post(self, account: Account, seller, region, amount) -> None:
+        seller, region, amount = np.broadcast_arrays(seller, region, amount)
+        np.add.at(self.accounts[:, :, account], (seller, region), amount)
+
+    @staticmethod
+    def _flows(seller, amount) -> tuple[np.ndarray, np.ndarray]:
+        """Broadcast sellers against amounts so one seller can take many flows."""
+        return np.broadcast_arrays(np.asarray(seller), np.asarray(amount, dtype=float))
+
+    def _move(self, balance: np.ndarray, seller, amount) -> None:
+        seller, amount = self._flows(seller, amount)
+        np.add.at(balance, seller, amount)
+
+    def sale(self, seller, region, amount) -> None:
+        """Revenue booked at payment; cash arrives on settlement (receivable until then)."""
+        self._post(Account.REVENUE, seller, region, amount)
+        self._move(self.receivables, seller, amount)
+
+    def settle(self, seller, amount) -> None:
+        """The provider pays out: receivable becomes cash."""
+        self._move(self.receivables, seller, -np.asarray(amount))
+        self._move(self.cash, seller, amount)
+
+    def refund(self, seller, region, amount) -> None:
+        """Money back to the consumer, paid in cash."""
+        self._post(Account.REFUNDS, seller, region, amount)
+        self._move(self.cash, seller, -np.asarray(amount))
+
+    def expense(self, account: Account, seller, region, amount) -> None:
+        """A cash expense (logistics, marketing, fees, fines, ...)."""
+        if account in (Account.REVENUE, Account.REFUNDS, Account.COGS):
+            raise ValueError(f"{account.name} is not a cash expense")
+        self._post(account, seller, region, amount)
+        self._move(self.cash, seller, -np.asarray(amount))
+
+    def buy_inventory(self, seller, amount) -> None:
+        """Stock bought for cash: an asset until sold."""
+        self._move(self.cash, seller, -np.asarray(amount))
+        self._move(self.inventory_value, seller, amount)
+
+    def cost_of_sale(self, seller, region, amount) -> None:
+        """Goods leave inventory for a customer."""
+        self._post(Account.COGS, seller, region, amount)
+        self._move(self.inventory_value, seller, -np.asarray(amount))
+
+    def write_off(self, seller, region, amount) -> None:
+        """Goods lost, charged back or not returned leave inventory at no revenue."""
+        self._post(Account.INVENTORY_WRITE_OFF, seller, region, amount)
+        self._move(self.inventory_value, seller, -np.asarray(amount))
+
+    def restock(self, seller, region, amount) -> None:
+        """A locally returned item goes back on the shelf: reverses its cost of sale."""
+        self._post(Account.COGS, seller, region, -np.asarray(amount))
+        self._move(self.inventory_value, seller, amount)
+
+    def profit(self) -> np.ndarray:
+        """Revenue minus refunds minus costs, per (seller, region + global)."""
+        a = self.accounts
+        costs = a[:, :, list(COST_ACCOUNTS)].sum(axis=2)
+        return a[:, :, Account.REVENUE] - a[:, :, Account.REFUNDS] - costs
+
+    def assets(self) -> np.ndarray:
+        """Cash + receivables + inventory at cost, per seller."""
+        return self.cash + self.receivables + self.inventory_value

@@ -1,0 +1,144 @@
+"""Outcome metrics: each defined once (name, formula, unit) from counters and the ledger.
+
+The model keeps flow counters per (seller, region); consumer-state counts per region come
+from the population. :func:`compute_metrics` turns cumulative counters into every metric per
+region and in total, so the daily reporters, the summary table and the documentation share
+one definition. Ratios with an empty denominator are NaN (undefined), never a fake zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+
+class Counter(IntEnum):
+    """Flow counters accumulated per (seller, region)."""
+
+    CHECKOUTS = 0  # legitimate checkout attempts
+    ABANDONED = 1
+    DECLINED_LEGIT = 2  # legitimate checkouts declined by screening
+    PAID = 3  # legitimate paid orders
+    GMV = 4  # USD, legitimate paid orders
+    FRAUD_ATTEMPTS = 5
+    FRAUD_BLOCKED = 6
+    FRAUD_PASSED = 7
+    PICK_ATTEMPTS = 8  # paid orders that reached a shelf at least once
+    STOCKOUTS = 9  # paid orders that met an empty shelf at least once
+    SHIPPED = 10
+    DELIVERED = 11
+    DELIVERY_DAYS = 12  # sum of days from payment to delivery, delivered orders
+    LOST = 13
+    REVIEWS = 14
+    NEGATIVE_REVIEWS = 15
+    RETURNS = 16
+    KEPT = 17
+    CANCELLED = 18
+    NEW_CUSTOMERS = 19
+    REPEAT_PURCHASES = 20
+    MARKETING_SPEND = 21  # USD
+    LOGISTICS_COST = 22  # USD, outbound parcels
+    LIVE_ORDERS = 23  # paid orders placed on a live-stream occasion
+    REFERRAL_ORDERS = 24  # paid orders by referred first-time buyers
+
+
+N_COUNTERS = len(Counter)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """Definition of one outcome metric."""
+
+    name: str
+    unit: str
+    formula: str
+    is_rate: bool
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("awareness", "share of consumers",
+           "consumers aware of at least one seller / consumers", True),
+    Metric("conversion_rate", "share of aware consumers",
+           "consumers with at least one paid order / aware consumers", True),
+    Metric("orders", "orders", "legitimate paid orders", False),
+    Metric("gmv", "USD", "value of legitimate paid orders after discounts", False),
+    Metric("repurchase_rate", "share of customers",
+           "customers with two or more paid orders / customers", True),
+    Metric("negative_review_rate", "share of reviews", "negative reviews / reviews", True),
+    Metric("return_rate", "share of delivered orders",
+           "returned orders / orders whose return decision is made", True),
+    Metric("mean_delivery_days", "days",
+           "sum of days from payment to delivery / delivered orders", False),
+    Metric("cart_abandonment_rate", "share of checkouts",
+           "abandoned checkouts / legitimate checkout attempts", True),
+    Metric("fraud_rate", "share of paid orders",
+           "fraudulent orders that passed screening / (paid orders + those)", True),
+    Metric("customer_acquisition_cost", "USD per new customer",
+           "marketing spend / new customers", False),
+    Metric("stockout_rate", "share of picked orders",
+           "orders that met an empty shelf / orders that reached a shelf", True),
+    Metric("logistics_cost_per_order", "USD per shipped order",
+           "outbound logistics cost / shipped orders", False),
+    Metric("profit", "USD", "revenue - refunds - costs (ledger)", False),
+)
+METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
+RATE_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.is_rate)
+
+
+def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Num / den, NaN where den is 0.
+
+    >>> ratio(np.array([1.0, 1.0]), np.array([2.0, 0.0])).tolist()
+    [0.5, nan]
+    """
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    out = np.full(np.broadcast(num, den).shape, np.nan)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+def compute_metrics(
+    counters: np.ndarray,
+    profit: np.ndarray,
+    consumers: np.ndarray,
+    aware: np.ndarray,
+    customers: np.ndarray,
+    repeat_customers: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Every metric for each row of the inputs.
+
+    Args:
+        counters: (..., N_COUNTERS) cumulative counters (summed over whatever the rows are).
+        profit: (...,) USD.
+        consumers: (...,) consumers.
+        aware: (...,) consumers aware of at least one seller.
+        customers: (...,) consumers with at least one paid order.
+        repeat_customers: (...,) consumers with two or more paid orders.
+
+    Returns:
+        metric name -> (...,) values.
+    """
+    c = np.asarray(counters, dtype=float)
+
+    def k(counter: Counter) -> np.ndarray:
+        return c[..., counter]
+
+    return {
+        "awareness": ratio(aware, consumers),
+        "conversion_rate": ratio(customers, aware),
+        "orders": k(Counter.PAID),
+        "gmv": k(Counter.GMV),
+        "repurchase_rate": ratio(repeat_customers, customers),
+        "negative_review_rate": ratio(k(Counter.NEGATIVE_REVIEWS), k(Counter.REVIEWS)),
+        "return_rate": ratio(k(Counter.RETURNS), k(Counter.RETURNS) + k(Counter.KEPT)),
+        "mean_delivery_days": ratio(k(Counter.DELIVERY_DAYS), k(Counter.DELIVERED)),
+        "cart_abandonment_rate": ratio(k(Counter.ABANDONED), k(Counter.CHECKOUTS)),
+        "fraud_rate": ratio(k(Counter.FRAUD_PASSED), k(Counter.PAID) + k(Counter.FRAUD_PASSED)),
+        "customer_acquisition_cost": ratio(k(Counter.MARKETING_SPEND), k(Counter.NEW_CUSTOMERS)),
+        "stockout_rate": ratio(k(Counter.STOCKOUTS), k(Counter.PICK_ATTEMPTS)),
+        "logistics_cost_per_order": ratio(k(Counter.LOGISTICS_COST), k(Counter.SHIPPED)),
+        "profit": np.asarray(profit, dtype=float),
+    }

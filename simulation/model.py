@@ -1,0 +1,447 @@
+"""The market model: wires regions, agents and the order lifecycle, and sequences a day.
+
+One step is one day. The step reads like the ODD process overview (docs/ODD.md):
+
+1. markets move (exchange rates);
+2. sellers plan (fixed costs, compliance, breaches) and warehouses receive stock;
+3. sellers advertise and KOLs post and stream (touches queue up);
+4. consumers perceive touches and move through the SICAS funnel;
+5. consumers with an occasion choose; checkout settles payment, abandonment and fraud;
+6. warehouses pick and ship; parcels travel, clear customs, arrive or get lost;
+7. buyers review, return or keep, and share with friends (touches for tomorrow);
+8. providers settle; warehouses replenish and pay holding costs; metrics are collected.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import mesa
+import numpy as np
+
+from simulation import lifecycle
+from simulation.consumers import Consumer, ConsumerPopulation, Exposures, Offers
+from simulation.culture import culture_multipliers
+from simulation.kols import KOL, create_kols
+from simulation.ledger import Account, Ledger
+from simulation.metrics import METRIC_NAMES, N_COUNTERS, Counter, compute_metrics
+from simulation.network import build_social_graph
+from simulation.orders import OrderBook
+from simulation.payments import ExchangeRates, PaymentProvider
+from simulation.pricing import days_of_income
+from simulation.regions import Catalog, RegionTable, load_catalog
+from simulation.sellers import Seller
+from simulation.spec import MarketSpec, PaymentProviderSpec, check_region_references
+from simulation.warehouses import Warehouse
+
+
+def split_evenly(total: int, parts: int) -> np.ndarray:
+    """Split ``total`` into ``parts`` integers differing by at most one (first ones larger).
+
+    >>> split_evenly(10, 3).tolist()
+    [4, 3, 3]
+    """
+    base, extra = divmod(total, parts)
+    return np.array([base + (i < extra) for i in range(parts)], dtype=np.int64)
+
+
+def total_metric(model: MarketModel, name: str) -> float:
+    """Model reporter: a metric over all regions and sellers (see simulation.metrics)."""
+    return float(model.latest["total"][name])
+
+
+def stage_count(model: MarketModel, stage: int) -> int:
+    """Model reporter: consumers in a funnel stage."""
+    return int(model.latest["stage_counts"][stage])
+
+
+def seller_profit(agent: Seller) -> float:
+    """Agent reporter: a seller's profit to date, USD."""
+    return float(agent.model.ledger.profit()[agent.index].sum())
+
+
+def seller_orders(agent: Seller) -> float:
+    """Agent reporter: a seller's paid orders to date."""
+    return float(agent.model.counters[agent.index, :, Counter.PAID].sum())
+
+
+def warehouse_stock(agent: Warehouse) -> int:
+    """Agent reporter: units on the shelf."""
+    return int(agent.stock.sum())
+
+
+def warehouse_backlog(agent: Warehouse) -> int:
+    """Agent reporter: paid orders waiting to be picked at this warehouse."""
+    book = agent.model.orders
+    return int(((book["state"] == 2) & (book["warehouse"] == agent.index)).sum())
+
+
+class MarketModel(mesa.Model):
+    """Cross-border social e-commerce market (see module docstring for the daily protocol).
+
+    Args:
+        spec: what to simulate; the default spec when None.
+        rng: seed or generator; the same spec and seed give identical results.
+        catalog: a region catalog to use instead of the spec's (already validated).
+    """
+
+    def __init__(
+        self,
+        spec: MarketSpec | None = None,
+        *,
+        rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+        catalog: Catalog | None = None,
+    ) -> None:
+        super().__init__(rng=rng)
+        self.spec = spec = spec if spec is not None else MarketSpec()
+        self.params = p = spec.parameters
+        if catalog is None:
+            overrides = {"regions": spec.region_overrides} if spec.region_overrides else None
+            catalog = load_catalog(spec.catalog, overrides)
+        regions = catalog.select(spec.regions)
+        self.regions = RegionTable.from_regions(regions)
+        check_region_references(spec, list(self.regions.codes))
+        self.culture = culture_multipliers(self.regions.hofstede, p)
+        n_regions = self.regions.n
+        self.region_counts = split_evenly(spec.n_consumers, n_regions)
+        self.customs_delay = self.regions.customs_delay_days.copy()
+        self.fx = ExchangeRates(self.regions.fx_volatility, p.fx_mean_reversion)
+
+        # Sellers, their warehouses and payment providers.
+        self.seller_list: list[Seller] = []
+        self.warehouse_list: list[Warehouse] = []
+        self.provider_list: list[PaymentProvider] = []
+        n_sellers = len(spec.sellers)
+        self.counters = np.zeros((n_sellers, n_regions, N_COUNTERS))
+        self.ledger = Ledger(n_sellers, n_regions)
+        self.orders = OrderBook(capacity=max(1024, spec.n_consumers // 4))
+        providers = self._create_providers(spec)
+        for s in spec.sellers:
+            Seller(self, s, [providers[pr.name] for pr in s.payment_providers])
+        self._index_sellers()
+
+        # Consumers, their social graph, and the KOLs they follow.
+        trust_factor = np.stack([s.initial_trust_factor() for s in self.seller_list])
+        self.population = ConsumerPopulation(
+            self.regions, self.region_counts, trust_factor, self.culture, p, self.rng
+        )
+        for i in range(self.population.n):
+            Consumer(self, i)
+        self.graph = build_social_graph(
+            self.population.region, p.mean_degree, p.degree_exponent,
+            p.cross_region_tie_share, self.rng,
+        )
+        starts = np.concatenate([[0], np.cumsum(self.region_counts)])
+        self.social_users = [
+            np.flatnonzero(self.population.platforms[starts[r]:starts[r + 1]] != 0) + starts[r]
+            for r in range(n_regions)
+        ]
+        self._audiences: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]] = {}
+        self.exposures = Exposures()
+        self._live: list[tuple[np.ndarray, int, int]] = []
+        kols = create_kols(self)
+        by_region: dict[int, list[KOL]] = {}
+        for k in kols:
+            by_region.setdefault(k.region, []).append(k)
+        for seller in self.seller_list:
+            seller.contract_kols(by_region)
+
+        self.latest: dict = {}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                **{m: partial(total_metric, name=m) for m in METRIC_NAMES},
+                "fx_index_mean": partial(fx_index_mean),
+            },
+            agenttype_reporters={
+                Seller: {"profit": seller_profit, "orders": seller_orders},
+                Warehouse: {"stock": warehouse_stock, "backlog": warehouse_backlog},
+            },
+            tables={"regions": ["step", "region", *METRIC_NAMES],
+                    "funnel": ["step", "region", "unaware", "aware", "interested",
+                               "trusting", "buying", "sharing"]},
+        )
+        self.measure()
+        self.datacollector.collect(self)
+
+    # --- wiring helpers -------------------------------------------------------------------
+    def _create_providers(self, spec: MarketSpec) -> dict[str, PaymentProvider]:
+        """One PaymentProvider agent per distinct provider name across sellers."""
+        seen: dict[str, PaymentProviderSpec] = {}
+        for i, s in enumerate(spec.sellers):
+            for pr in s.payment_providers:
+                if pr.name in seen and seen[pr.name] != pr:
+                    raise ValueError(
+                        f"sellers.{i}.payment_providers: provider {pr.name!r} is defined twice "
+                        "with different terms; give it another name"
+                    )
+                seen[pr.name] = pr
+        return {name: PaymentProvider(self, pr) for name, pr in seen.items()}
+
+    def _index_sellers(self) -> None:
+        """Flat lookup arrays over (seller, product) and (seller, region)."""
+        sellers = self.seller_list
+        self.n_products = np.array([len(s.prices) for s in sellers])
+        width = int(self.n_products.max())
+        self._price = np.zeros((len(sellers), width))
+        self._cost = np.zeros((len(sellers), width))
+        self._quality = np.zeros((len(sellers), width))
+        for s in sellers:
+            k = len(s.prices)
+            self._price[s.index, :k] = s.prices
+            self._cost[s.index, :k] = s.unit_costs
+            self._quality[s.index, :k] = s.quality
+        self.offered_methods = np.stack([s.offered_methods for s in sellers])
+        self.warehouse_in = np.stack([s.warehouse_in for s in sellers])
+        self.hub_of = np.array([s.hub.index for s in sellers])
+        self.sells_in = np.stack([s.targets for s in sellers])
+        self.live_discount = np.array([s.spec.live_stream_discount for s in sellers])
+        self.referral_active = np.array([s.referral_active for s in sellers])
+        self.referral_rebate = np.array([s.spec.referral_rebate_usd for s in sellers])
+        self.provider_fee = np.array([pr.fee_rate for pr in self.provider_list])
+        self.provider_screening = np.array([pr.fraud_screening for pr in self.provider_list])
+        # Provider priority per (seller, region): the seller's list order.
+        self._provider_order = [[pr.index for pr in s.providers] for s in sellers]
+
+    def price_of(self, seller: np.ndarray, product: np.ndarray) -> np.ndarray:
+        """List price, USD."""
+        return self._price[seller, product]
+
+    def unit_cost_of(self, seller: np.ndarray, product: np.ndarray) -> np.ndarray:
+        """Unit cost, USD."""
+        return self._cost[seller, product]
+
+    def quality_of(self, seller: np.ndarray, product: np.ndarray) -> np.ndarray:
+        """Product quality, 0-1."""
+        return self._quality[seller, product]
+
+    def provider_for(self, seller: np.ndarray, region: np.ndarray, methods: np.ndarray
+                     ) -> np.ndarray:
+        """Which provider takes each payment.
+
+        The seller's first provider (in its list order) covering the region with one of
+        ``methods``; failing that its first provider covering the region; -1 if none does.
+        """
+        seller = np.asarray(seller)
+        region = np.asarray(region)
+        out = np.full(len(seller), -1, dtype=np.int64)
+        fallback = np.full(len(seller), -1, dtype=np.int64)
+        for s in np.unique(seller).tolist():
+            sel = seller == s
+            for k in reversed(self._provider_order[s]):
+                pr = self.provider_list[k]
+                covers = sel & pr.covers[region]
+                fallback[covers] = k
+                out[covers & ((np.asarray(methods) & pr.methods) != 0)] = k
+        return np.where(out >= 0, out, fallback)
+
+    # --- agent sets -----------------------------------------------------------------------
+    def _agents_of(self, cls: type) -> mesa.AgentSet:
+        return self.agents_by_type.get(cls) or mesa.AgentSet([], random=self.random)
+
+    @property
+    def sellers(self) -> mesa.AgentSet:
+        """All sellers."""
+        return self._agents_of(Seller)
+
+    @property
+    def kols(self) -> mesa.AgentSet:
+        """All KOLs."""
+        return self._agents_of(KOL)
+
+    @property
+    def warehouses(self) -> mesa.AgentSet:
+        """All warehouses (hubs and overseas/local)."""
+        return self._agents_of(Warehouse)
+
+    @property
+    def payment_providers(self) -> mesa.AgentSet:
+        """All payment providers."""
+        return self._agents_of(PaymentProvider)
+
+    @property
+    def consumers(self) -> mesa.AgentSet:
+        """All consumer agents (views onto :attr:`population`)."""
+        return self._agents_of(Consumer)
+
+    def ad_audience(self, region: int, power: float) -> tuple[np.ndarray, np.ndarray]:
+        """Social-media users of a region and the cumulative targeting weights over them."""
+        key = (region, power)
+        if key not in self._audiences:
+            pool = self.social_users[region]
+            w = self.population.affinity[pool].astype(float) ** power
+            cdf = np.cumsum(w)
+            cdf = cdf / cdf[-1] if len(cdf) else cdf
+            self._audiences[key] = (pool, np.minimum(cdf, 1.0))
+        return self._audiences[key]
+
+    # --- callbacks used by agents ---------------------------------------------------------
+    def pay_marketing(self, seller, region, amount) -> None:
+        """Book marketing spend (ads, KOL fees and commissions, referral rebates)."""
+        self.ledger.expense(Account.MARKETING, seller, region, amount)
+        np.add.at(self.counters, (seller, region, Counter.MARKETING_SPEND), amount)
+
+    def queue_live_occasions(self, consumers: np.ndarray, seller: int, kol_id: int) -> None:
+        """Live-stream viewers who get an impulse purchase occasion today."""
+        if len(consumers):
+            self._live.append((consumers, seller, kol_id))
+
+    def cancel_orders(self, rows: np.ndarray) -> None:
+        """Cancel and refund backorders (see :func:`simulation.lifecycle.cancel_orders`)."""
+        lifecycle.cancel_orders(self, rows)
+
+    def data_breach(self, seller: int) -> None:
+        """A seller's breach goes public: trust falls, regulators fine by regime."""
+        p = self.params
+        pop = self.population
+        pop.trust[pop.aware[:, seller], seller] *= np.float32(1.0 - p.breach_trust_loss)
+        revenue = self.ledger.accounts[seller, : self.regions.n, Account.REVENUE]
+        fines = (p.fine_enforcement_share * self.regions.max_fine_share
+                 * self.regions.privacy_strictness * revenue)
+        self.ledger.expense(Account.FINES, seller, np.arange(self.regions.n), fines)
+        self.seller_list[seller].breaches += 1
+
+    # --- the day --------------------------------------------------------------------------
+    def build_offers(self) -> Offers:
+        """Every seller's products as consumers in each region see them today."""
+        seller, product, quality, green = [], [], [], []
+        price, live_price, promised, available = [], [], [], []
+        fx = self.fx.index
+        for s in self.seller_list:
+            pr, days = s.offer(fx)
+            lpr, _ = s.offer(fx, discount=s.spec.live_stream_discount)
+            k = len(s.prices)
+            seller.append(np.full(k, s.index))
+            product.append(np.arange(k))
+            quality.append(s.quality)
+            green.append(s.green)
+            price.append(pr)
+            live_price.append(lpr)
+            promised.append(days)
+            available.append(np.broadcast_to(s.targets, pr.shape))
+        gdp = self.regions.gdp_per_capita[None, :]
+        c = self.counters
+        reviews = c[:, :, Counter.REVIEWS]
+        positive = reviews - c[:, :, Counter.NEGATIVE_REVIEWS]
+        a, b = self.params.rating_prior_positive, self.params.rating_prior_negative
+        return Offers(
+            seller=np.concatenate(seller),
+            product=np.concatenate(product),
+            quality=np.concatenate(quality),
+            green=np.concatenate(green),
+            available=np.concatenate(available),
+            price_days=days_of_income(np.concatenate(price), gdp),
+            live_price_days=days_of_income(np.concatenate(live_price), gdp),
+            promised_days=np.concatenate(promised),
+            rating=(positive + a) / (reviews + a + b),
+        )
+
+    def step(self) -> None:
+        """Advance the market by one day."""
+        day = self.steps
+        self.fx.step(self.rng)
+        self.warehouses.do("receive_stock")
+        self.sellers.shuffle_do("plan_day")
+        self.sellers.shuffle_do("advertise")
+        self.kols.shuffle_do("publish")
+
+        self.population.perceive(self.exposures)
+        self.population.update_funnel(day, self.sells_in)
+        offers = self.build_offers()
+        live = self._drain_live()
+        requests = self.population.decide(day, offers, self.rng, *live)
+        lifecycle.checkout(self, requests, offers)
+
+        self.warehouses.do("pick")
+        lifecycle.advance_parcels(self)
+        lifecycle.review_and_return(self)
+
+        self.payment_providers.do("settle")
+        self.warehouses.do("replenish")
+        self.warehouses.do("hold")
+        if day % self.params.order_compaction_interval == 0:
+            self.orders.compact()
+        self.measure()
+        self.datacollector.collect(self)
+        if day >= self.spec.horizon_days:
+            self.running = False
+
+    def _drain_live(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not self._live:
+            z = np.zeros(0, np.int64)
+            return z, z, z
+        consumers = np.concatenate([c for c, _, _ in self._live])
+        sellers = np.concatenate([np.full(len(c), s) for c, s, _ in self._live])
+        kols = np.concatenate([np.full(len(c), k) for c, _, k in self._live])
+        self._live = []
+        return consumers, sellers, kols
+
+    # --- measurement ----------------------------------------------------------------------
+    def measure(self) -> None:
+        """Compute today's metrics per region and in total (read by the reporters)."""
+        n_regions = self.regions.n
+        counts = self.population.region_counts(n_regions)
+        profit = self.ledger.profit()  # (S, R + 1)
+        by_region = compute_metrics(
+            self.counters.sum(axis=0), profit[:, :n_regions].sum(axis=0),
+            counts["consumers"], counts["aware"], counts["customers"],
+            counts["repeat_customers"],
+        )
+        total = compute_metrics(
+            self.counters.sum(axis=(0, 1)), profit.sum(),
+            counts["consumers"].sum(), counts["aware"].sum(), counts["customers"].sum(),
+            counts["repeat_customers"].sum(),
+        )
+        self.latest = {
+            "by_region": by_region,
+            "total": total,
+            "stage_counts": counts["stage"].sum(axis=0),
+        }
+        dc = getattr(self, "datacollector", None)
+        if dc is None:
+            return
+        step = self.steps
+        for r, code in enumerate(self.regions.codes):
+            dc.add_table_row("regions", {"step": step, "region": code,
+                                         **{m: float(by_region[m][r]) for m in METRIC_NAMES}})
+            st = counts["stage"][r]
+            dc.add_table_row("funnel", {
+                "step": step, "region": code, "unaware": int(st[0]), "aware": int(st[1]),
+                "interested": int(st[2]), "trusting": int(st[3]), "buying": int(st[4]),
+                "sharing": int(st[5]),
+            })
+
+    def summary(self) -> dict[str, dict[str, dict[str, float]]]:
+        """Final metrics per seller ('all' = every seller) and region ('all' = every region)."""
+        n_regions = self.regions.n
+        codes = [*self.regions.codes, "all"]
+        sr = self.population.seller_region_counts(n_regions)
+        consumers = self.population.region_counts(n_regions)["consumers"]
+        profit = self.ledger.profit()
+        out: dict[str, dict[str, dict[str, float]]] = {}
+        for s in [*self.seller_list, None]:
+            sel = slice(None) if s is None else slice(s.index, s.index + 1)
+            name = "all" if s is None else s.name
+            if s is None:
+                pop_counts = self.population.region_counts(n_regions)
+                aware, cust, rep = (pop_counts["aware"], pop_counts["customers"],
+                                    pop_counts["repeat_customers"])
+            else:
+                aware = sr["aware"][s.index]
+                cust = sr["customers"][s.index]
+                rep = sr["repeat_customers"][s.index]
+            ctr = self.counters[sel].sum(axis=0)
+            pr = profit[sel].sum(axis=0)
+            per_region = compute_metrics(ctr, pr[:n_regions], consumers, aware, cust, rep)
+            total = compute_metrics(ctr.sum(axis=0), pr.sum(), consumers.sum(), aware.sum(),
+                                    cust.sum(), rep.sum())
+            out[name] = {
+                code: {m: float(per_region[m][i]) if i < n_regions else float(total[m])
+                       for m in METRIC_NAMES}
+                for i, code in enumerate(codes)
+            }
+        return out
+
+
+def fx_index_mean(model: MarketModel) -> float:
+    """Model reporter: mean exchange-rate index over regions (1 = unchanged since day 0)."""
+    return float(model.fx.index.mean())

@@ -1,0 +1,133 @@
+"""The order book: every order's lifecycle state and timestamps, stored column-wise.
+
+Orders are not agents; they are rows. A day's transitions are vectorised over the rows whose
+due day has come. Terminal orders are folded into per-state totals every so often
+(:meth:`OrderBook.compact`) so memory stays bounded at scale, and every order ever created is
+accounted for exactly once: ``len(active) + sum(folded) == created``.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+
+class OrderState(IntEnum):
+    """Lifecycle states. An order is in exactly one of them."""
+
+    ABANDONED = 0  # checkout abandoned (terminal)
+    DECLINED = 1  # blocked by fraud screening, fraudulent or not (terminal)
+    PAID = 2  # paid, waiting to be picked (backorder if stock is out)
+    PICKED = 3  # picked and packed, waiting for the carrier
+    SHIPPED = 4  # in transit
+    CUSTOMS = 5  # held at customs
+    DELIVERED = 6  # delivered, review and return decision pending
+    REVIEWED = 7  # review stage done, return window open
+    LOST = 8  # lost in transit, refunded (terminal)
+    RETURNED = 9  # returned and refunded (terminal)
+    KEPT = 10  # kept (terminal)
+    CANCELLED = 11  # backorder timed out, refunded (terminal)
+    CHARGEBACK = 12  # fraudulent order that passed screening, charged back (terminal)
+
+
+TERMINAL = np.array(
+    [s in {OrderState.ABANDONED, OrderState.DECLINED, OrderState.LOST, OrderState.RETURNED,
+           OrderState.KEPT, OrderState.CANCELLED, OrderState.CHARGEBACK} for s in OrderState]
+)
+N_STATES = len(OrderState)
+
+_COLUMNS: dict[str, type] = {
+    "id": np.int64,
+    "consumer": np.int32,  # -1 for a fraudster's order
+    "seller": np.int16,
+    "product": np.int16,  # index into the seller's product list
+    "region": np.int16,
+    "provider": np.int16,
+    "warehouse": np.int32,  # index into model warehouses; -1 until picked
+    "mode": np.int8,  # shipping mode index; -1 for local delivery
+    "state": np.int8,
+    "value": np.float64,  # USD the seller books as revenue (after discounts)
+    "unit_cost": np.float64,  # USD cost of goods
+    "t_created": np.int32,
+    "t_ship": np.float64,  # handed to the carrier
+    "t_customs_in": np.float64,  # reaches customs (cross-border) or equals t_arrive
+    "t_customs_out": np.float64,
+    "t_arrive": np.float64,  # delivered, or found lost
+    "t_review": np.float64,  # review and return decision
+    "returning": np.bool_,  # the buyer decided to return it
+    "lost": np.bool_,
+    "fraud": np.bool_,
+    "stockout": np.bool_,  # met an empty shelf at least once
+    "local": np.bool_,  # fulfilled inside the region (local return possible)
+    "kol": np.int32,  # KOL credited with the sale, -1 if none
+    "referrer": np.int32,  # consumer who referred the buyer, -1 if none
+}
+
+
+class OrderBook:
+    """Column store of orders with amortised appends and periodic compaction."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._cap = max(16, capacity)
+        self._n = 0
+        self._cols = {k: np.zeros(self._cap, dtype=t) for k, t in _COLUMNS.items()}
+        self.created = 0
+        self.folded = np.zeros(N_STATES, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._cols[name][: self._n]
+
+    def __setitem__(self, name: str, value: np.ndarray) -> None:
+        self._cols[name][: self._n] = value
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Names of the stored columns."""
+        return tuple(_COLUMNS)
+
+    def append(self, n: int, **values: np.ndarray | float | int) -> np.ndarray:
+        """Add ``n`` orders; unspecified columns get their defaults. Returns their row indices."""
+        if n <= 0:
+            return np.zeros(0, dtype=np.int64)
+        unknown = set(values) - set(_COLUMNS)
+        if unknown:
+            raise KeyError(f"unknown order columns {sorted(unknown)}")
+        need = self._n + n
+        if need > self._cap:
+            new_cap = max(need, 2 * self._cap)
+            for k, col in self._cols.items():
+                grown = np.zeros(new_cap, dtype=col.dtype)
+                grown[: self._n] = col[: self._n]
+                self._cols[k] = grown
+            self._cap = new_cap
+        rows = np.arange(self._n, need)
+        defaults = {"warehouse": -1, "mode": -1, "kol": -1, "referrer": -1}
+        for k, col in self._cols.items():
+            col[self._n : need] = values.get(k, defaults.get(k, 0))
+        self._cols["id"][self._n : need] = np.arange(self.created, self.created + n)
+        self._n = need
+        self.created += n
+        return rows
+
+    def state_counts(self) -> np.ndarray:
+        """Orders ever created, by state (active plus folded)."""
+        return np.bincount(self["state"], minlength=N_STATES) + self.folded
+
+    def compact(self) -> int:
+        """Fold terminal orders into :attr:`folded` and drop their rows. Returns rows dropped."""
+        state = self["state"]
+        done = TERMINAL[state]
+        dropped = int(done.sum())
+        if dropped == 0:
+            return 0
+        self.folded += np.bincount(state[done], minlength=N_STATES)
+        keep = ~done
+        m = int(keep.sum())
+        for col in self._cols.values():
+            col[:m] = col[: self._n][keep]
+        self._n = m
+        return dropped

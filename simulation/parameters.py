@@ -1,0 +1,554 @@
+"""Every behavioural parameter of the model, declared once: name, unit, default, range, source.
+
+This is the single place numbers live. Step functions read them from
+:class:`ModelParameters`; CLI options, dashboard sliders and sweep bounds are derived from
+:func:`parameter_table`. Region facts (data, not behaviour) live in the region catalog.
+
+Sources: "brief" is ``shared/domain/BRIEF.md`` (industry figures quoted there); "assumption"
+marks a modelling choice with its rationale, to be tightened by calibration (issue 4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def P(default: float, lo: float, hi: float, unit: str, doc: str, source: str) -> Any:
+    """Declare one parameter: default, closed range [lo, hi], unit, meaning and provenance."""
+    return Field(
+        default,
+        ge=lo,
+        le=hi,
+        description=doc,
+        json_schema_extra={"unit": unit, "source": source, "lo": lo, "hi": hi},
+    )
+
+
+class ModelParameters(BaseModel):
+    """Behavioural parameters of the market model (frozen; validated at construction)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # --- social network -------------------------------------------------------------------
+    mean_degree: float = P(
+        12.0, 1.0, 150.0, "ties per consumer",
+        "mean number of social ties in the per-region graph",
+        "assumption: Dunbar's sympathy group of 12-15 close ties",
+    )
+    degree_exponent: float = P(
+        2.5, 2.05, 4.0, "1",
+        "power-law exponent of the tie-weight distribution (heavy-tailed degree)",
+        "assumption: online social networks show exponents of 2-3 (Barabasi 2016, ch. 4)",
+    )
+    cross_region_tie_share: float = P(
+        0.01, 0.0, 0.5, "share of ties",
+        "share of ties rewired to a consumer in another region (diaspora, travel)",
+        "assumption: small, so regions stay mostly separate markets",
+    )
+
+    # --- funnel (SICAS) -------------------------------------------------------------------
+    initial_trust_share: float = P(
+        0.41, 0.01, 0.99, "share",
+        "mean trust propensity: share of users who trust social-commerce recommendations",
+        "brief: only 41% of users fully trust social-commerce recommendations (2025 report)",
+    )
+    trust_propensity_concentration: float = P(
+        4.0, 0.5, 100.0, "1",
+        "Beta concentration (a+b) of consumer trust propensity around its mean",
+        "assumption: wide heterogeneity across consumers",
+    )
+    foreign_seller_trust_discount: float = P(
+        0.65, 0.0, 1.0, "multiplier",
+        "initial trust in an unknown foreign seller relative to trust propensity",
+        "brief: trust is the bottleneck across borders; assumption for its size",
+    )
+    interest_touches: float = P(
+        3.0, 1.0, 20.0, "touches",
+        "mean attention (in touch units) needed to move from aware to interested",
+        "brief: 78% of users watch at least 3 pieces of content before buying",
+    )
+    attention_decay: float = P(
+        0.02, 0.0, 1.0, "1/day",
+        "daily decay rate of accumulated attention (forgetting); half-life ~35 days",
+        "assumption: brand recall fades over weeks to months",
+    )
+    trust_threshold: float = P(
+        0.4, 0.05, 0.95, "trust units",
+        "mean trust a consumer needs before considering a purchase from a seller",
+        "assumption: calibrated so first purchases need ~5-6 touches (brief: 5.7)",
+    )
+    trust_decay: float = P(
+        0.005, 0.0, 0.2, "1/day",
+        "daily relaxation of trust toward its initial level without reinforcement",
+        "assumption: slow forgetting of seller experience; reduced by long-term orientation",
+    )
+
+    # --- touches by channel ---------------------------------------------------------------
+    ad_touch_weight: float = P(
+        0.4, 0.0, 5.0, "touch units",
+        "attention added by one ad impression that is noticed",
+        "assumption: an ad is weaker than creator content",
+    )
+    ad_notice_rate: float = P(
+        0.15, 0.0, 1.0, "probability",
+        "probability that a paid impression is noticed (viewability x attention)",
+        "assumption: ~30-70% viewability industry norms, half of which is noticed",
+    )
+    ad_cpm_usd_at_reference_income: float = P(
+        6.0, 0.1, 100.0, "USD per 1000 impressions",
+        "social ad CPM at the reference income; scales with income per capita",
+        "assumption: social CPMs of USD 2-10 across markets",
+    )
+    ad_targeting_power: float = P(
+        1.0, 0.0, 10.0, "exponent",
+        "impressions go to platform users with probability ~ affinity^power",
+        "assumption: platforms' own interest targeting; precision targeting raises it",
+    )
+    kol_touch_weight: float = P(
+        1.0, 0.0, 5.0, "touch units",
+        "attention added by one KOL post seen",
+        "assumption: creator content counts as one full touch",
+    )
+    kol_trust_gain: float = P(
+        0.08, 0.0, 1.0, "share of trust gap",
+        "trust gained from a KOL post seen, times credibility and authority (trust transfer)",
+        "brief: parasocial trust in a KOL transfers to an unknown foreign seller",
+    )
+    live_touch_weight: float = P(
+        2.0, 0.0, 10.0, "touch units",
+        "attention added by watching a live-stream (real-time interaction)",
+        "brief: live-stream Q&A lowers the cross-cultural trust cost",
+    )
+    live_trust_gain: float = P(
+        0.15, 0.0, 1.0, "share of trust gap",
+        "trust gained by a live-stream viewer, times credibility and authority",
+        "brief: real-time interaction and scenario-based display",
+    )
+    live_impulse_rate: float = P(
+        0.06, 0.0, 1.0, "probability",
+        "chance a live-stream viewer gets an impulse purchase occasion (before culture)",
+        "brief/facts: 64% of VN shoppers report 'unconscious' live-stream purchases (Nielsen)",
+    )
+    wom_touch_weight: float = P(
+        1.0, 0.0, 5.0, "touch units",
+        "attention added by a friend's share",
+        "brief: 62% first meet a product through a friend's share",
+    )
+    wom_trust_gain: float = P(
+        0.12, 0.0, 1.0, "share of trust gap",
+        "trust gained from a friend's positive share, times peer influence",
+        "assumption: friends are more credible than ads, less than lived experience",
+    )
+    negative_wom_trust_loss: float = P(
+        0.15, 0.0, 1.0, "share of trust",
+        "trust lost from a friend's negative share, times peer influence",
+        "assumption: negativity bias; bad news weighs more than good",
+    )
+    share_rate: float = P(
+        0.15, 0.0, 1.0, "probability",
+        "chance a satisfied buyer shares the purchase with friends",
+        "assumption: Share stage of SICAS; raised by referral rebates and collectivism",
+    )
+    negative_share_rate: float = P(
+        0.25, 0.0, 1.0, "probability",
+        "chance a dissatisfied buyer warns friends",
+        "assumption: dissatisfied customers tell more people than satisfied ones",
+    )
+    share_reach: float = P(
+        0.5, 0.0, 1.0, "share of ties",
+        "share of a sharer's ties who see the share",
+        "assumption: feeds show a post to about half of close ties",
+    )
+
+    # --- purchase decision ----------------------------------------------------------------
+    purchase_occasion_rate: float = P(
+        0.04, 0.0, 1.0, "1/day",
+        "daily chance that a consumer in the Action stage has a purchase occasion",
+        "assumption: cross-border social shoppers buy about monthly",
+    )
+    choice_intercept: float = P(
+        0.0, -10.0, 10.0, "utils",
+        "utility of buying over the outside option at average conditions",
+        "assumption: even odds of buying on an occasion before price and risk",
+    )
+    beta_trust: float = P(
+        4.0, 0.0, 20.0, "utils per trust unit",
+        "weight of trust above the threshold in the purchase utility",
+        "assumption",
+    )
+    beta_price: float = P(
+        1.5, 0.0, 20.0, "utils per day of income",
+        "weight of the landed price, in days of income, in the purchase utility",
+        "assumption: price-sensitive in emerging markets through income (brief)",
+    )
+    beta_quality: float = P(
+        2.0, 0.0, 20.0, "utils per quality unit",
+        "weight of product quality (0-1, centred) times brand sensitivity",
+        "brief: brand/quality-sensitive in developed markets",
+    )
+    beta_delivery: float = P(
+        0.8, 0.0, 20.0, "utils per patience unit",
+        "weight of promised delivery days over patience, times risk weight",
+        "brief: perceived risk from delivery time; facts: 50% cite slow delivery (Flow 2019)",
+    )
+    beta_rating: float = P(
+        2.0, 0.0, 20.0, "utils per rating unit",
+        "weight of the seller's public positive-review share, times risk weight",
+        "brief: reviews and replies reduce uncertainty",
+    )
+    beta_green: float = P(
+        0.5, 0.0, 10.0, "utils",
+        "utility of a green product for a consumer willing to pay the green premium",
+        "brief: 68% willing to pay a premium for green products (Nielsen 2023)",
+    )
+    green_willing_share: float = P(
+        0.68, 0.0, 1.0, "share",
+        "share of consumers willing to pay a green premium",
+        "brief: Nielsen 2023, 68%",
+    )
+    patience_days: float = P(
+        7.0, 1.0, 60.0, "days",
+        "delivery time a consumer takes as normal",
+        "assumption: domestic e-commerce sets a one-week norm",
+    )
+    reference_income_usd: float = P(
+        30_000.0, 1_000.0, 200_000.0, "USD PPP per year",
+        "income at which brand sensitivity and ad CPM equal their base values",
+        "assumption: roughly the world's upper-middle income",
+    )
+    income_elasticity_quality: float = P(
+        0.5, 0.0, 3.0, "1",
+        "elasticity of brand/quality sensitivity to income",
+        "brief: brand/quality-sensitive in developed markets",
+    )
+    price_sensitivity_sigma: float = P(
+        0.5, 0.0, 2.0, "log units",
+        "s.d. of log price sensitivity across consumers",
+        "assumption",
+    )
+    min_days_between_purchases: float = P(
+        10.0, 0.0, 365.0, "days",
+        "a consumer does not buy again within this many days",
+        "assumption: satiation after a purchase",
+    )
+    abandon_base_rate: float = P(
+        0.2, 0.0, 1.0, "probability",
+        "checkout abandonment when the consumer's payment method is offered",
+        "assumption: part of the ~70% cart abandonment is browsing; this is late-funnel",
+    )
+    abandon_missing_method_rate: float = P(
+        0.8, 0.0, 1.0, "probability",
+        "checkout abandonment when none of the consumer's payment methods is offered",
+        "brief: missing local methods cause checkout abandonment",
+    )
+    second_payment_method_rate: float = P(
+        0.4, 0.0, 1.0, "probability",
+        "chance a consumer also accepts a second payment method",
+        "assumption",
+    )
+
+    # --- experience after delivery --------------------------------------------------------
+    satisfaction_intercept: float = P(
+        1.0, -10.0, 10.0, "logit",
+        "satisfaction logit for an on-time delivery of average quality",
+        "assumption",
+    )
+    satisfaction_quality_weight: float = P(
+        3.0, 0.0, 20.0, "logit per quality unit",
+        "weight of quality above 0.5 in satisfaction",
+        "assumption",
+    )
+    satisfaction_lateness_weight: float = P(
+        0.5, 0.0, 20.0, "logit per patience unit",
+        "weight of days beyond patience, over patience, times risk weight",
+        "brief: slow, unreliable parcels drive bad reviews",
+    )
+    satisfaction_noise: float = P(
+        1.0, 0.0, 5.0, "logit",
+        "s.d. of idiosyncratic satisfaction",
+        "assumption",
+    )
+    review_rate: float = P(
+        0.4, 0.0, 1.0, "probability",
+        "chance a buyer posts a review after delivery",
+        "assumption: platforms prompt for reviews",
+    )
+    lost_parcel_review_rate: float = P(
+        0.8, 0.0, 1.0, "probability",
+        "chance a buyer whose parcel is lost posts a (negative) review",
+        "assumption: lost orders prompt complaints",
+    )
+    review_delay_days: float = P(
+        3.0, 0.0, 30.0, "days",
+        "days from delivery to the review and return decision",
+        "assumption: return windows and review prompts",
+    )
+    experience_trust_weight: float = P(
+        0.3, 0.0, 1.0, "share of trust gap",
+        "trust moves toward satisfaction by this share after an own purchase",
+        "assumption: own experience is the strongest trust signal",
+    )
+    loss_trust_penalty: float = P(
+        0.5, 0.0, 1.0, "share of trust",
+        "share of trust lost when a parcel is lost or an order cancelled",
+        "assumption",
+    )
+    return_dissatisfaction_weight: float = P(
+        2.0, 0.0, 10.0, "multiplier",
+        "return probability multiplier per unit of dissatisfaction (1 - satisfaction)",
+        "assumption: returns concentrate on disappointed buyers",
+    )
+    cross_border_return_ease: float = P(
+        0.35, 0.0, 1.0, "multiplier",
+        "return propensity for a cross-border return relative to a local one",
+        "brief: local returns only where there is an overseas warehouse",
+    )
+    return_hassle_satisfaction_penalty: float = P(
+        0.8, 0.0, 10.0, "logit",
+        "satisfaction lost by a dissatisfied buyer who cannot return locally",
+        "assumption: stuck with an unwanted item",
+    )
+    rating_prior_positive: float = P(
+        4.0, 0.0, 1000.0, "reviews",
+        "pseudo-count of positive reviews in a new seller's public rating",
+        "assumption: Bayesian prior of 80% positive",
+    )
+    rating_prior_negative: float = P(
+        1.0, 0.0, 1000.0, "reviews",
+        "pseudo-count of negative reviews in a new seller's public rating",
+        "assumption",
+    )
+
+    # --- culture (Hofstede) elasticities; see simulation.culture --------------------------
+    uai_risk_elasticity: float = P(
+        0.5, 0.0, 2.0, "1",
+        "risk weight change per 50 points of uncertainty avoidance above 50",
+        "Hofstede (2010): high UAI cultures avoid ambiguity and risk",
+    )
+    idv_peer_elasticity: float = P(
+        0.4, 0.0, 0.95, "1",
+        "peer-influence change per 50 points of individualism below 50",
+        "Hofstede (2010): collectivist cultures weigh in-group opinions",
+    )
+    pdi_authority_elasticity: float = P(
+        0.4, 0.0, 0.95, "1",
+        "KOL authority change per 50 points of power distance above 50",
+        "Hofstede (2010): high PDI cultures defer to status and authority",
+    )
+    ivr_impulse_elasticity: float = P(
+        0.5, 0.0, 0.95, "1",
+        "impulse-buying change per 50 points of indulgence above 50",
+        "Hofstede (2010): indulgent cultures act on impulses",
+    )
+    lto_loyalty_elasticity: float = P(
+        0.3, 0.0, 0.95, "1",
+        "loyalty (repurchase, trust memory) change per 50 points of LTO above 50",
+        "Hofstede (2010): long-term orientation values persistence",
+    )
+    mas_brand_elasticity: float = P(
+        0.3, 0.0, 0.95, "1",
+        "brand/quality sensitivity change per 50 points of masculinity above 50",
+        "Hofstede (2010): masculine cultures value achievement and status goods",
+    )
+
+    # --- KOLs -----------------------------------------------------------------------------
+    kols_per_region: int = P(
+        100, 0, 5_000, "KOLs",
+        "number of KOL agents per region",
+        "assumption: enough for a nano-to-mega pyramid in every region",
+    )
+    kol_fee_per_1k_followers_usd: float = P(
+        15.0, 0.0, 500.0, "USD per 1000 followers per post",
+        "KOL fee per post",
+        "facts: ~USD 10-20 per 1000 followers (WebFX 2022, inBeat)",
+    )
+    kol_posts_per_week: float = P(
+        2.0, 0.0, 14.0, "posts per week",
+        "posts a contracted KOL makes for the seller",
+        "assumption",
+    )
+    live_streams_per_month: float = P(
+        2.0, 0.0, 30.0, "streams per month",
+        "live-streams a contracted KOL runs for the seller",
+        "assumption",
+    )
+    kol_commission_rate: float = P(
+        0.1, 0.0, 0.5, "share of sale",
+        "commission on sales made during a KOL's live-stream",
+        "assumption: 5-20% affiliate commissions are common",
+    )
+
+    # --- fulfilment and operations --------------------------------------------------------
+    hub_processing_days: float = P(
+        2.0, 0.0, 30.0, "days",
+        "pick-pack time at the China hub",
+        "assumption",
+    )
+    overseas_processing_days: float = P(
+        1.0, 0.0, 30.0, "days",
+        "pick-pack time at an overseas warehouse",
+        "assumption",
+    )
+    transit_cv: float = P(
+        0.3, 0.0, 2.0, "1",
+        "coefficient of variation of transit times (lognormal)",
+        "assumption: parcels are unreliable (brief)",
+    )
+    last_mile_cost_usd: float = P(
+        4.0, 0.0, 100.0, "USD per parcel",
+        "local last-mile cost from an overseas warehouse",
+        "assumption: USD 3-6 domestic parcel rates",
+    )
+    local_return_cost_usd: float = P(
+        4.0, 0.0, 100.0, "USD per return",
+        "cost of a local return to an overseas warehouse",
+        "assumption",
+    )
+    cross_border_return_cost_usd: float = P(
+        15.0, 0.0, 200.0, "USD per return",
+        "cost of a return shipped back across the border",
+        "assumption: international return postage",
+    )
+    holding_cost_rate: float = P(
+        0.0008, 0.0, 0.05, "share of unit cost per day",
+        "daily inventory holding cost (capital, storage) as share of unit cost",
+        "assumption: ~25-30% per year",
+    )
+    max_backorder_days: float = P(
+        14.0, 0.0, 120.0, "days",
+        "a paid order waiting for stock longer than this is cancelled and refunded",
+        "assumption",
+    )
+    warehouse_capacity_per_1k_consumers: float = P(
+        5.0, 0.01, 1_000.0, "orders per day per 1000 consumers",
+        "daily pick-pack capacity of a warehouse, scaled to the market size",
+        "assumption: sized for normal days, not live-stream peaks (brief)",
+    )
+    false_positive_rate: float = P(
+        0.01, 0.0, 0.5, "probability",
+        "share of legitimate checkouts declined by fraud screening",
+        "assumption",
+    )
+    chargeback_fee_usd: float = P(
+        15.0, 0.0, 200.0, "USD per chargeback",
+        "fee a seller pays per chargeback",
+        "assumption: typical card scheme fees USD 15-25",
+    )
+    breach_base_daily_rate: float = P(
+        0.001, 0.0, 0.1, "1/day",
+        "daily chance of a data breach per seller with no compliance spend",
+        "assumption: about one breach every three years",
+    )
+    breach_trust_loss: float = P(
+        0.3, 0.0, 1.0, "share of trust",
+        "share of trust lost by a seller's aware consumers when a breach is public",
+        "brief: fraud and data leaks destroy trust",
+    )
+
+    referral_share_uplift: float = P(
+        1.0, 0.0, 10.0, "multiplier - 1",
+        "relative rise in sharing when the seller pays a referral rebate",
+        "brief: referral incentives raise sharing; Gen Z users invite 5.8 friends (2025 report)",
+    )
+    kol_live_fee_multiplier: float = P(
+        3.0, 0.0, 50.0, "posts",
+        "fee for a live-stream in units of a post's fee",
+        "assumption: a stream takes hours of a creator's time",
+    )
+    bulk_freight_cost_per_unit_usd: float = P(
+        1.2, 0.0, 100.0, "USD per unit",
+        "sea freight per unit when stocking an overseas warehouse in bulk",
+        "assumption: a 40ft container of small goods costs a few USD thousand for ~5,000 units",
+    )
+    fx_mean_reversion: float = P(
+        0.01, 0.0, 1.0, "1/day",
+        "daily pull of the log exchange-rate index back to its start",
+        "assumption: keeps FX paths bounded over multi-year horizons",
+    )
+    compliance_halving_spend_per_1k: float = P(
+        0.5, 0.001, 1_000.0, "USD per day per 1000 consumers",
+        "compliance spend that halves the breach hazard",
+        "assumption: diminishing returns to security spend",
+    )
+    fine_enforcement_share: float = P(
+        0.25, 0.0, 1.0, "share of the maximum fine",
+        "expected fine after a breach as a share of the legal maximum x regime strictness",
+        "assumption: regulators seldom impose the maximum",
+    )
+
+    certification_trust_bonus: float = P(
+        0.2, 0.0, 2.0, "share",
+        "relative rise in initial trust for a seller with third-party credit certification",
+        "brief: institutional trust (escrow, certification, credit records)",
+    )
+
+    # --- performance knobs (no effect on behaviour) ---------------------------------------
+    order_compaction_interval: int = P(
+        30, 1, 3650, "days",
+        "how often finished orders are folded into totals (memory, not behaviour)",
+        "engineering: bounds memory at scale",
+    )
+
+
+@dataclass(frozen=True)
+class KolTier:
+    """Reach and credibility of one influencer tier (scaled to the modelled population)."""
+
+    name: str
+    share_of_kols: float  # share of a region's KOL agents in this tier (the pyramid)
+    follower_share: float  # followers as share of the platform's users in the region
+    credibility: float  # 0-1, how much followers believe the KOL
+    view_rate: float  # share of followers who see a post (organic reach)
+    live_view_rate: float  # share of followers who watch a live-stream
+
+
+KOL_TIER_TABLE: tuple[KolTier, ...] = (
+    # Organic reach (views per follower) falls with size, as engagement does (facts:
+    # Instagram ER nano 2.2-6.2%, >1M ~1.5-2.5%); views are several times interactions
+    # (assumption: ~10-30% organic reach). Smaller creators are seen as more authentic
+    # (brief: KOC). follower_share and the pyramid are assumptions (brief: 1 head KOL +
+    # 100 KOCs + 1,000 sharers).
+    KolTier("nano", 0.50, 0.002, 0.80, 0.30, 0.05),
+    KolTier("micro", 0.28, 0.01, 0.72, 0.25, 0.04),
+    KolTier("mid", 0.13, 0.04, 0.62, 0.20, 0.03),
+    KolTier("macro", 0.06, 0.12, 0.52, 0.15, 0.025),
+    KolTier("mega", 0.03, 0.30, 0.45, 0.12, 0.02),
+)
+"""The influencer pyramid; numbers are per tier, see the comment for sources."""
+
+
+@dataclass(frozen=True)
+class ParameterInfo:
+    """What a user interface needs to show one parameter."""
+
+    name: str
+    default: float
+    lo: float
+    hi: float
+    unit: str
+    doc: str
+    source: str
+    is_int: bool
+
+
+def parameter_table() -> list[ParameterInfo]:
+    """All declared parameters with their metadata, in declaration order."""
+    rows = []
+    for name, field in ModelParameters.model_fields.items():
+        extra = field.json_schema_extra or {}
+        rows.append(
+            ParameterInfo(
+                name=name,
+                default=field.default,
+                lo=extra["lo"],
+                hi=extra["hi"],
+                unit=extra["unit"],
+                doc=field.description or "",
+                source=extra["source"],
+                is_int=field.annotation is int,
+            )
+        )
+    return rows

@@ -1,0 +1,193 @@
+"""Sellers: products, marketing, fulfilment and payment set-up, compliance and books.
+
+A seller decides how to spend its marketing budget (ads, KOL bookings, referral rebates),
+where to stock goods (the hub, overseas warehouses) and which payment providers to offer;
+the settlement of what follows (prices, checkout, parcels) is done by pure functions
+elsewhere, and the money lands in the model's :class:`~simulation.ledger.Ledger`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from simulation import logistics, pricing
+from simulation.ledger import Account
+from simulation.parameters import KOL_TIER_TABLE
+from simulation.regions import SHIPPING_MODES
+from simulation.spec import KOL_TIERS, SellerSpec
+from simulation.warehouses import HUB, Warehouse
+
+if TYPE_CHECKING:
+    from simulation.kols import KOL
+    from simulation.model import MarketModel
+    from simulation.payments import PaymentProvider
+
+DAYS_PER_WEEK = 7.0
+DAYS_PER_MONTH = 30.0
+
+
+class Seller(mesa.Agent):
+    """A seller competing for consumers in the model's regions."""
+
+    def __init__(self, model: MarketModel, spec: SellerSpec, providers: list[PaymentProvider]
+                 ) -> None:
+        super().__init__(model)
+        self.spec = spec
+        self.name = spec.name
+        self.index = len(model.seller_list)
+        model.seller_list.append(self)
+        regions = model.regions
+        self.prices = np.array([p.price_usd for p in spec.products])
+        self.unit_costs = np.array([p.unit_cost_usd for p in spec.products])
+        self.quality = np.array([p.quality for p in spec.products])
+        self.green = np.array([p.green for p in spec.products])
+
+        if spec.target_regions is not None:
+            targets = spec.target_regions
+        elif spec.origin == "local":
+            targets = [spec.home_region]
+        else:
+            targets = list(regions.codes)
+        self.targets = np.isin(np.array(regions.codes), targets)
+        self.consumers_in = np.where(self.targets, model.region_counts, 0)
+
+        self.providers = providers
+        self.offered_methods = np.zeros(regions.n, dtype=np.int64)
+        for prov in providers:
+            self.offered_methods |= np.where(prov.covers, prov.methods, 0)
+
+        self.direct_mode = SHIPPING_MODES.index(spec.fulfilment.direct_mode)
+        self.hub = Warehouse(model, self, HUB, int(self.consumers_in.sum()))
+        self.warehouse_in = np.full(regions.n, -1, dtype=np.int64)
+        local_sites = (
+            [spec.home_region] if spec.origin == "local" else spec.fulfilment.overseas_warehouses
+        )
+        self.local_warehouses: list[Warehouse] = []
+        for code in local_sites:
+            r = regions.index(code)
+            wh = Warehouse(model, self, r, int(model.region_counts[r]))
+            self.warehouse_in[r] = wh.index
+            self.local_warehouses.append(wh)
+
+        self.kol_contracts: list[KOL] = []
+        self.breaches = 0
+        self.referral_active = spec.referral_rebate_usd > 0
+
+    # --- set-up ---------------------------------------------------------------------------
+    def initial_trust_factor(self) -> np.ndarray:
+        """(R,) initial trust relative to propensity: foreign sellers start lower."""
+        p = self.model.params
+        base = 1.0 if self.spec.origin == "local" else p.foreign_seller_trust_discount
+        if self.spec.certified:
+            base = min(1.0, base * (1.0 + p.certification_trust_bonus))
+        return np.full(self.model.regions.n, base)
+
+    def daily_budget(self, channel: str) -> np.ndarray:
+        """(R,) USD per day for a marketing channel ('ads', 'kols' or 'referral')."""
+        share = getattr(self.spec.budget_split, channel)
+        return self.spec.marketing_budget_per_1k_daily * self.consumers_in / 1000.0 * share
+
+    def contract_kols(self, kols_by_region: dict[int, list[KOL]]) -> None:
+        """Book KOLs per region and tier until each tier's weekly budget is used up."""
+        p = self.model.params
+        rng = self.model.rng
+        weekly = self.daily_budget("kols") * DAYS_PER_WEEK
+        mix = np.array([self.spec.kol_tier_mix.get(t, 0.0) for t in KOL_TIERS])
+        mix = mix / mix.sum()
+        posts_pw = p.kol_posts_per_week
+        streams_pw = p.live_streams_per_month * DAYS_PER_WEEK / DAYS_PER_MONTH
+        from simulation.kols import Contract
+
+        for r in np.flatnonzero(weekly > 0).tolist():
+            pool = kols_by_region.get(r, [])
+            for t_i, tier in enumerate(KOL_TIER_TABLE):
+                budget = weekly[r] * mix[t_i]
+                candidates = [k for k in pool if k.tier.name == tier.name]
+                for j in rng.permutation(len(candidates)).tolist():
+                    kol = candidates[j]
+                    cost = kol.weekly_cost(posts_pw, streams_pw)
+                    if cost <= 0 or cost > budget:
+                        continue
+                    budget -= cost
+                    kol.contracts.append(
+                        Contract(self.index, posts_pw / DAYS_PER_WEEK, streams_pw / DAYS_PER_WEEK)
+                    )
+                    self.kol_contracts.append(kol)
+
+    # --- offers ---------------------------------------------------------------------------
+    def direct_mode_for(self, products: np.ndarray) -> np.ndarray:
+        """Shipping mode index for direct parcels of these products."""
+        return np.full(len(products), self.direct_mode, dtype=np.int64)
+
+    def fulfilled_locally(self) -> np.ndarray:
+        """(R,) True where the seller delivers from a warehouse inside the region."""
+        return self.warehouse_in >= 0
+
+    def offer(self, fx_index: np.ndarray, discount: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Landed price (P, R) in start-of-run USD and promised delivery days (P, R)."""
+        model = self.model
+        regions = model.regions
+        p = model.params
+        local = self.fulfilled_locally()
+        spread = np.zeros(regions.n)
+        for r in range(regions.n):
+            covering = [pr.fx_spread for pr in self.providers if pr.covers[r]]
+            spread[r] = min(covering) if covering else 0.0
+        if self.spec.origin == "local":
+            spread[:] = 0.0
+        price = pricing.landed_price(
+            self.prices[:, None], fx_index[None, :] if self.spec.origin != "local" else 1.0,
+            spread[None, :], regions.import_duty_rate[None, :], regions.de_minimis_usd[None, :],
+            ~local[None, :], discount,
+        )
+        modes = self.direct_mode_for(np.arange(len(self.prices)))
+        direct_days = logistics.promised_days(
+            p.hub_processing_days, regions.ship_days[:, modes].T, model.customs_delay[None, :]
+        )
+        local_days = p.overseas_processing_days + regions.last_mile_days
+        promised = np.where(local[None, :], local_days[None, :], direct_days)
+        return price, promised
+
+    # --- daily actions --------------------------------------------------------------------
+    def plan_day(self) -> None:
+        """Pay fixed costs and compliance; a data breach may become public."""
+        model = self.model
+        p = model.params
+        s = self.index
+        ledger = model.ledger
+        fixed = self.spec.fulfilment.overseas_fixed_cost_per_1k_daily
+        for wh in self.local_warehouses:
+            if self.spec.origin != "local":
+                cost = fixed * model.region_counts[wh.region] / 1000.0
+                ledger.expense(Account.WAREHOUSE_FIXED, s, wh.region, cost)
+        spend_per_1k = self.spec.compliance_spend_per_1k_daily
+        spend = spend_per_1k * self.consumers_in / 1000.0
+        if spend.sum() > 0:
+            ledger.expense(Account.COMPLIANCE, s, np.arange(model.regions.n), spend)
+        halvings = spend_per_1k / p.compliance_halving_spend_per_1k
+        hazard = p.breach_base_daily_rate * 0.5**halvings
+        if model.rng.random() < hazard:
+            model.data_breach(s)
+
+    def advertise(self) -> None:
+        """Buy social ad impressions in each region; noticed ones become touches."""
+        model = self.model
+        p = model.params
+        rng = model.rng
+        budget = self.daily_budget("ads")
+        regions = model.regions
+        cpm = p.ad_cpm_usd_at_reference_income * regions.gdp_per_capita / p.reference_income_usd
+        for r in np.flatnonzero(budget > 0).tolist():
+            pool, cdf = model.ad_audience(r, p.ad_targeting_power)
+            if len(pool) == 0:
+                continue
+            impressions = int(budget[r] / cpm[r] * 1000.0)
+            noticed = rng.binomial(impressions, p.ad_notice_rate)
+            if noticed == 0:
+                continue
+            who = pool[np.searchsorted(cdf, rng.random(noticed), side="right")]
+            model.exposures.add(who, self.index, attention=p.ad_touch_weight)
+            model.pay_marketing(self.index, r, budget[r])
