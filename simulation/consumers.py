@@ -309,7 +309,8 @@ class ConsumerPopulation:
         self.trust += relax * (self.trust0 - self.trust)
 
         stage = self.stage
-        free = (stage != Stage.BUYING)
+        # Buyers stay put until their order episode ends (release), including the Share day.
+        free = (stage != Stage.BUYING) & (stage != Stage.SHARING)
         customer = self.orders.sum(axis=1) > 0
         interested = (self.attention.max(axis=1) >= self.interest_thr) | customer
         considered = (

@@ -18,6 +18,7 @@ from functools import partial
 
 import mesa
 import numpy as np
+from mesa.agentset import AgentSet
 
 from simulation import lifecycle
 from simulation.consumers import Consumer, ConsumerPopulation, Exposures, Offers
@@ -235,31 +236,31 @@ class MarketModel(mesa.Model):
         return np.where(out >= 0, out, fallback)
 
     # --- agent sets -----------------------------------------------------------------------
-    def _agents_of(self, cls: type) -> mesa.AgentSet:
-        return self.agents_by_type.get(cls) or mesa.AgentSet([], random=self.random)
+    def _agents_of(self, cls: type) -> AgentSet:
+        return self.agents_by_type.get(cls) or AgentSet([], random=self.random)
 
     @property
-    def sellers(self) -> mesa.AgentSet:
+    def sellers(self) -> AgentSet:
         """All sellers."""
         return self._agents_of(Seller)
 
     @property
-    def kols(self) -> mesa.AgentSet:
+    def kols(self) -> AgentSet:
         """All KOLs."""
         return self._agents_of(KOL)
 
     @property
-    def warehouses(self) -> mesa.AgentSet:
+    def warehouses(self) -> AgentSet:
         """All warehouses (hubs and overseas/local)."""
         return self._agents_of(Warehouse)
 
     @property
-    def payment_providers(self) -> mesa.AgentSet:
+    def payment_providers(self) -> AgentSet:
         """All payment providers."""
         return self._agents_of(PaymentProvider)
 
     @property
-    def consumers(self) -> mesa.AgentSet:
+    def consumers(self) -> AgentSet:
         """All consumer agents (views onto :attr:`population`)."""
         return self._agents_of(Consumer)
 
