@@ -81,10 +81,15 @@ def regions(
 
 
 @app.command()
-def parameters() -> None:
+def parameters(
+    markdown: Annotated[bool, typer.Option(help="print the Markdown table of the docs")] = False,
+) -> None:
     """List every behavioural parameter: name, default, range, unit and source."""
-    from simulation.parameters import parameter_table
+    from simulation.parameters import parameter_table, parameters_markdown
 
+    if markdown:
+        typer.echo(parameters_markdown(), nl=False)
+        return
     for p in parameter_table():
         typer.echo(f"{p.name:36} {p.default:>10g}  [{p.lo:g}, {p.hi:g}] {p.unit}")
         typer.echo(f"    {p.doc}. Source: {p.source}")

@@ -100,3 +100,19 @@ def culture_multipliers(hofstede: np.ndarray, params: ModelParameters) -> dict[s
         column = hofstede[:, HOFSTEDE_DIMENSIONS.index(m.dimension)]
         out[m.name] = multiplier(column, getattr(params, m.elasticity), m.sign)
     return out
+
+
+def culture_markdown() -> str:
+    """The culture mappings as a Markdown table (rendered into docs/ODD.md)."""
+    rows = [
+        "| multiplier | Hofstede dimension | direction | elasticity parameter | acts on "
+        "| rationale |",
+        "|---|---|---|---|---|---|",
+    ]
+    for m in CULTURE_MAPPINGS:
+        direction = "rises with" if m.sign > 0 else "falls with"
+        rows.append(
+            f"| `{m.name}` | {m.dimension.upper()} | {direction} | `{m.elasticity}` "
+            f"| {m.acts_on} | {m.rationale} |"
+        )
+    return "\n".join(rows) + "\n"

@@ -552,3 +552,34 @@ def parameter_table() -> list[ParameterInfo]:
             )
         )
     return rows
+
+
+def parameters_markdown() -> str:
+    """The parameter table as Markdown (docs/PARAMETERS.md is generated from this)."""
+    lines = [
+        "# Model parameters",
+        "",
+        "Generated from `simulation/parameters.py` by `xbsim parameters --markdown`; do not edit.",
+        "Every behavioural parameter with its unit, default, allowed range and source.",
+        "",
+        "| name | default | range | unit | meaning | source or rationale |",
+        "|---|---|---|---|---|---|",
+    ]
+    for p in parameter_table():
+        lines.append(
+            f"| `{p.name}` | {p.default:g} | [{p.lo:g}, {p.hi:g}] | {p.unit} | {p.doc} "
+            f"| {p.source} |"
+        )
+    lines += [
+        "",
+        "## KOL tiers",
+        "",
+        "| tier | share of KOLs | follower share | credibility | post reach | live reach |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in KOL_TIER_TABLE:
+        lines.append(
+            f"| {t.name} | {t.share_of_kols:g} | {t.follower_share:g} | {t.credibility:g} "
+            f"| {t.view_rate:g} | {t.live_view_rate:g} |"
+        )
+    return "\n".join(lines) + "\n"
