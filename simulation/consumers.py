@@ -115,6 +115,7 @@ class Offers:
     live_price_days: np.ndarray  # the same with the live-stream discount
     promised_days: np.ndarray
     rating: np.ndarray  # (S, R) public positive-review share
+    group_buy: np.ndarray  # (S,) price cut for invited first-time buyers
 
 
 @dataclass
@@ -397,6 +398,9 @@ class ConsumerPopulation:
         price_days = np.where(
             is_live[:, None], offers.live_price_days[:, r].T, offers.price_days[:, r].T
         )
+        # Invited first-time buyers see the group-buy price of sellers running referrals.
+        invited = (self.referred_by[consumers] >= 0) & (self.orders[consumers].sum(axis=1) == 0)
+        price_days = price_days * (1.0 - np.outer(invited, offers.group_buy[s_of]))
         rating_prior = p.rating_prior_positive / (p.rating_prior_positive + p.rating_prior_negative)
         u = (
             p.choice_intercept

@@ -43,7 +43,7 @@ def fifo_allocate(products: np.ndarray, stock: np.ndarray, capacity: int
 
 def schedule(
     day: float,
-    processing_days: float,
+    processing_days: float | np.ndarray,
     transit_days: np.ndarray,
     customs_days: np.ndarray,
     cross_border: np.ndarray,
@@ -56,7 +56,8 @@ def schedule(
     """
     transit_days = np.asarray(transit_days, dtype=float)
     customs = np.where(cross_border, customs_days, 0.0)
-    t_ship = np.full(len(transit_days), day + processing_days)
+    t_ship = np.broadcast_to(day + np.asarray(processing_days, dtype=float),
+                             transit_days.shape).copy()
     t_cin = np.where(cross_border, t_ship + INTERNATIONAL_LEG_SHARE * transit_days,
                      t_ship + transit_days)
     t_cout = t_cin + customs

@@ -29,6 +29,7 @@ class Account(IntEnum):
     COMPLIANCE = 10
     WAREHOUSE_FIXED = 11
     INVENTORY_WRITE_OFF = 12
+    SERVICES = 13  # software, certification, data localisation
 
 
 COST_ACCOUNTS = tuple(a for a in Account if a not in (Account.REVENUE, Account.REFUNDS))

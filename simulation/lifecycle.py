@@ -55,13 +55,15 @@ def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> 
     declined = ~abandoned & (rng.random(n) < p.false_positive_rate)
     paid = ~abandoned & ~declined
 
-    discount = np.where(live, model.live_discount[s], 0.0)
+    referrer = np.where(model.referral_active[s], pop.referred_by[c], -1)
+    newcomer = pop.orders[c].sum(axis=1) == 0
+    group_buy = np.where((referrer >= 0) & newcomer, model.group_buy_discount[s], 0.0)
+    discount = np.maximum(np.where(live, model.live_discount[s], 0.0), group_buy)
     value = model.price_of(s, prod) * (1.0 - discount)
     state = np.select([abandoned, declined], [OrderState.ABANDONED, OrderState.DECLINED],
                       OrderState.PAID).astype(np.int8)
     warehouse = np.where(model.warehouse_in[s, r] >= 0, model.warehouse_in[s, r],
                          model.hub_of[s])
-    referrer = np.where(model.referral_active[s], pop.referred_by[c], -1)
     model.orders.append(
         n, consumer=c, seller=s, product=prod, region=r, provider=np.maximum(provider, 0),
         warehouse=warehouse, state=state, value=value, unit_cost=model.unit_cost_of(s, prod),
@@ -86,7 +88,7 @@ def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> 
 
     live_paid = live[paid]
     if live_paid.any():
-        commission = p.kol_commission_rate * vp[live_paid]
+        commission = model.kol_commission[sp[live_paid]] * vp[live_paid]
         model.pay_marketing(sp[live_paid], rp[live_paid], commission)
         _count(model, sp[live_paid], rp[live_paid], Counter.LIVE_ORDERS)
     referred = first & (referrer[paid] >= 0)
@@ -242,8 +244,9 @@ def review_and_return(model: MarketModel) -> None:
     book["returning"][due] = out.returned
     _count(model, s[out.reviewed], r[out.reviewed], Counter.REVIEWS)
     _count(model, s[out.negative], r[out.negative], Counter.NEGATIVE_REVIEWS)
-    pop.share(c, s, out.satisfaction, model.referral_active[s], model.graph, model.exposures,
-              model.rng)
+    # Only buyers with enough ties to invite earn referral rebates (invite threshold).
+    inviting = model.referral_active[s] & (model.degree[c] >= model.invite_threshold[s])
+    pop.share(c, s, out.satisfaction, inviting, model.graph, model.exposures, model.rng)
 
 
 def cancel_orders(model: MarketModel, rows: np.ndarray) -> None:

@@ -42,6 +42,7 @@ class Counter(IntEnum):
     LOGISTICS_COST = 22  # USD, outbound parcels
     LIVE_ORDERS = 23  # paid orders placed on a live-stream occasion
     REFERRAL_ORDERS = 24  # paid orders by referred first-time buyers
+    CARBON_KG = 25  # kg CO2e of shipped parcels
 
 
 N_COUNTERS = len(Counter)
@@ -82,6 +83,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("logistics_cost_per_order", "USD per shipped order",
            "outbound logistics cost / shipped orders", False),
     Metric("profit", "USD", "revenue - refunds - costs (ledger)", False),
+    Metric("carbon_kg_per_order", "kg CO2e per shipped order",
+           "kg CO2e of shipped parcels / shipped orders", False),
 )
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 RATE_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.is_rate)
@@ -141,4 +144,5 @@ def compute_metrics(
         "stockout_rate": ratio(k(Counter.STOCKOUTS), k(Counter.PICK_ATTEMPTS)),
         "logistics_cost_per_order": ratio(k(Counter.LOGISTICS_COST), k(Counter.SHIPPED)),
         "profit": np.asarray(profit, dtype=float),
+        "carbon_kg_per_order": ratio(k(Counter.CARBON_KG), k(Counter.SHIPPED)),
     }

@@ -25,6 +25,7 @@ from simulation.consumers import Consumer, ConsumerPopulation, Exposures, Offers
 from simulation.culture import culture_multipliers
 from simulation.kols import KOL, create_kols
 from simulation.ledger import Account, Ledger
+from simulation.levers import apply_levers
 from simulation.metrics import METRIC_NAMES, N_COUNTERS, Counter, compute_metrics
 from simulation.network import build_social_graph
 from simulation.orders import OrderBook
@@ -94,7 +95,10 @@ class MarketModel(mesa.Model):
         catalog: Catalog | None = None,
     ) -> None:
         super().__init__(rng=rng)
-        self.spec = spec = spec if spec is not None else MarketSpec()
+        spec = spec if spec is not None else MarketSpec()
+        # Levers rewrite seller specs before anything is built (structural changes).
+        configured = [apply_levers(s) for s in spec.sellers]
+        self.spec = spec = spec.model_copy(update={"sellers": configured})
         self.params = p = spec.parameters
         if catalog is None:
             overrides = {"regions": spec.region_overrides} if spec.region_overrides else None
@@ -107,6 +111,13 @@ class MarketModel(mesa.Model):
         self.region_counts = split_evenly(spec.n_consumers, n_regions)
         self.customs_delay = self.regions.customs_delay_days.copy()
         self.fx = ExchangeRates(self.regions.fx_volatility, p.fx_mean_reversion)
+        # Logistics state that shocks can change: slowdowns and closures per (region, mode).
+        n_modes = self.regions.ship_days.shape[1]
+        self.mode_delay_factor = np.ones((n_regions, n_modes))
+        self.mode_closed_until = np.zeros((n_regions, n_modes))
+        self.carbon_per_mode = np.array([p.carbon_express_air_kg, p.carbon_postal_air_kg,
+                                         p.carbon_ecommerce_line_kg, p.carbon_sea_freight_kg])
+        self.occasion_boost = 1.0  # peak sale days multiply purchase occasions
 
         # Sellers, their warehouses and payment providers.
         self.seller_list: list[Seller] = []
@@ -132,6 +143,7 @@ class MarketModel(mesa.Model):
             self.population.region, p.mean_degree, p.degree_exponent,
             p.cross_region_tie_share, self.rng,
         )
+        self.degree = self.graph.degree()
         starts = np.concatenate([[0], np.cumsum(self.region_counts)])
         self.social_users = [
             np.flatnonzero(self.population.platforms[starts[r]:starts[r + 1]] != 0) + starts[r]
@@ -196,6 +208,11 @@ class MarketModel(mesa.Model):
         self.hub_of = np.array([s.hub.index for s in sellers])
         self.sells_in = np.stack([s.targets for s in sellers])
         self.live_discount = np.array([s.spec.live_stream_discount for s in sellers])
+        self.group_buy_discount = np.array([s.mech.group_buy_discount for s in sellers])
+        self.invite_threshold = np.array([s.mech.invite_threshold for s in sellers])
+        self.kol_commission = np.array([
+            s.mech.kol_commission_rate if s.mech.kol_commission_rate is not None
+            else self.params.kol_commission_rate for s in sellers])
         self.referral_active = np.array([s.referral_active for s in sellers])
         self.referral_rebate = np.array([s.spec.referral_rebate_usd for s in sellers])
         self.provider_fee = np.array([pr.fee_rate for pr in self.provider_list])
@@ -297,7 +314,8 @@ class MarketModel(mesa.Model):
         pop.trust[pop.aware[:, seller], seller] *= np.float32(1.0 - p.breach_trust_loss)
         revenue = self.ledger.accounts[seller, : self.regions.n, Account.REVENUE]
         fines = (p.fine_enforcement_share * self.regions.max_fine_share
-                 * self.regions.privacy_strictness * revenue)
+                 * self.regions.privacy_strictness * revenue
+                 * self.seller_list[seller].mech.fine_factor)
         self.ledger.expense(Account.FINES, seller, np.arange(self.regions.n), fines)
         self.seller_list[seller].breaches += 1
 
@@ -334,6 +352,7 @@ class MarketModel(mesa.Model):
             live_price_days=days_of_income(np.concatenate(live_price), gdp),
             promised_days=np.concatenate(promised),
             rating=(positive + a) / (reviews + a + b),
+            group_buy=self.group_buy_discount,
         )
 
     def step(self) -> None:

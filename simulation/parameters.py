@@ -485,6 +485,32 @@ class ModelParameters(BaseModel):
         "brief: institutional trust (escrow, certification, credit records)",
     )
 
+    carbon_express_air_kg: float = P(
+        2.5, 0.0, 50.0, "kg CO2e per parcel",
+        "emissions of a 0.5 kg parcel flown ~9,000 km by express air",
+        "assumption: ~0.6 kg CO2e per tonne-km for air freight (GLEC framework order of magnitude)",
+    )
+    carbon_postal_air_kg: float = P(
+        2.0, 0.0, 50.0, "kg CO2e per parcel",
+        "emissions of a postal air parcel (belly cargo, consolidated)",
+        "assumption: slightly below express air",
+    )
+    carbon_ecommerce_line_kg: float = P(
+        1.6, 0.0, 50.0, "kg CO2e per parcel",
+        "emissions of a dedicated e-commerce line parcel (consolidated air + truck)",
+        "assumption: consolidated air freight",
+    )
+    carbon_sea_freight_kg: float = P(
+        0.35, 0.0, 50.0, "kg CO2e per parcel",
+        "emissions of a sea-freight parcel including the last mile",
+        "assumption: ~0.015 kg CO2e per tonne-km by sea plus ~0.2 kg last mile",
+    )
+    carbon_last_mile_kg: float = P(
+        0.2, 0.0, 50.0, "kg CO2e per parcel",
+        "emissions of local delivery from an overseas warehouse (bulk inbound by sea included)",
+        "assumption: van delivery ~0.15-0.25 kg per parcel",
+    )
+
     # --- performance knobs (no effect on behaviour) ---------------------------------------
     order_compaction_interval: int = P(
         30, 1, 3650, "days",

@@ -15,6 +15,7 @@ import numpy as np
 
 from simulation import logistics, pricing
 from simulation.ledger import Account
+from simulation.levers import Mechanics
 from simulation.parameters import KOL_TIER_TABLE
 from simulation.regions import SHIPPING_MODES
 from simulation.spec import KOL_TIERS, SellerSpec
@@ -60,6 +61,9 @@ class Seller(mesa.Agent):
             self.offered_methods |= np.where(prov.covers, prov.methods, 0)
 
         self.direct_mode = SHIPPING_MODES.index(spec.fulfilment.direct_mode)
+        self.mech = Mechanics(regions.n, len(SHIPPING_MODES))
+        for lever in spec.levers.active():
+            lever.tune(self.mech, regions)
         self.hub = Warehouse(model, self, HUB, int(self.consumers_in.sum()))
         self.warehouse_in = np.full(regions.n, -1, dtype=np.int64)
         local_sites = (
@@ -82,8 +86,8 @@ class Seller(mesa.Agent):
         p = self.model.params
         base = 1.0 if self.spec.origin == "local" else p.foreign_seller_trust_discount
         if self.spec.certified:
-            base = min(1.0, base * (1.0 + p.certification_trust_bonus))
-        return np.full(self.model.regions.n, base)
+            base = base * (1.0 + p.certification_trust_bonus)
+        return np.minimum(1.0, base * (1.0 + self.mech.trust_bonus))
 
     def daily_budget(self, channel: str) -> np.ndarray:
         """(R,) USD per day for a marketing channel ('ads', 'kols' or 'referral')."""
@@ -97,15 +101,20 @@ class Seller(mesa.Agent):
         weekly = self.daily_budget("kols") * DAYS_PER_WEEK
         mix = np.array([self.spec.kol_tier_mix.get(t, 0.0) for t in KOL_TIERS])
         mix = mix / mix.sum()
-        posts_pw = p.kol_posts_per_week
-        streams_pw = p.live_streams_per_month * DAYS_PER_WEEK / DAYS_PER_MONTH
+        mech = self.mech
+        posts_pw = mech.kol_posts_per_week if mech.kol_posts_per_week is not None else (
+            p.kol_posts_per_week)
+        per_month = mech.live_streams_per_month if mech.live_streams_per_month is not None else (
+            p.live_streams_per_month)
+        streams_pw = per_month * DAYS_PER_WEEK / DAYS_PER_MONTH
         from simulation.kols import Contract
 
         for r in np.flatnonzero(weekly > 0).tolist():
             pool = kols_by_region.get(r, [])
             for t_i, tier in enumerate(KOL_TIER_TABLE):
                 budget = weekly[r] * mix[t_i]
-                candidates = [k for k in pool if k.tier.name == tier.name]
+                candidates = [k for k in pool if k.tier.name == tier.name and (
+                    mech.kol_platforms is None or k.platform in mech.kol_platforms)]
                 for j in rng.permutation(len(candidates)).tolist():
                     kol = candidates[j]
                     cost = kol.weekly_cost(posts_pw, streams_pw)
@@ -119,8 +128,13 @@ class Seller(mesa.Agent):
 
     # --- offers ---------------------------------------------------------------------------
     def direct_mode_for(self, products: np.ndarray) -> np.ndarray:
-        """Shipping mode index for direct parcels of these products."""
-        return np.full(len(products), self.direct_mode, dtype=np.int64)
+        """Shipping mode index for direct parcels of these products (by value if multimodal)."""
+        products = np.asarray(products, dtype=np.int64)
+        mech = self.mech
+        if mech.multimodal_threshold_usd is None:
+            return np.full(len(products), self.direct_mode, dtype=np.int64)
+        return logistics.multimodal_mode(self.prices[products], mech.multimodal_threshold_usd,
+                                         mech.high_value_mode, mech.low_value_mode)
 
     def fulfilled_locally(self) -> np.ndarray:
         """(R,) True where the seller delivers from a warehouse inside the region."""
@@ -144,8 +158,10 @@ class Seller(mesa.Agent):
             ~local[None, :], discount,
         )
         modes = self.direct_mode_for(np.arange(len(self.prices)))
+        transit = (regions.ship_days[:, modes] * self.mech.transit_factor[:, modes]
+                   * model.mode_delay_factor[:, modes]).T
         direct_days = logistics.promised_days(
-            p.hub_processing_days, regions.ship_days[:, modes].T, model.customs_delay[None, :]
+            p.hub_processing_days, transit, model.customs_delay[None, :]
         )
         local_days = p.overseas_processing_days + regions.last_mile_days
         promised = np.where(local[None, :], local_days[None, :], direct_days)
@@ -163,12 +179,16 @@ class Seller(mesa.Agent):
             if self.spec.origin != "local":
                 cost = fixed * model.region_counts[wh.region] / 1000.0
                 ledger.expense(Account.WAREHOUSE_FIXED, s, wh.region, cost)
+        all_regions = np.arange(model.regions.n)
         spend_per_1k = self.spec.compliance_spend_per_1k_daily
         spend = spend_per_1k * self.consumers_in / 1000.0
         if spend.sum() > 0:
-            ledger.expense(Account.COMPLIANCE, s, np.arange(model.regions.n), spend)
+            ledger.expense(Account.COMPLIANCE, s, all_regions, spend)
+        services = self.mech.fixed_cost_per_1k_daily * self.consumers_in / 1000.0
+        if services.sum() > 0:
+            ledger.expense(Account.SERVICES, s, all_regions, services)
         halvings = spend_per_1k / p.compliance_halving_spend_per_1k
-        hazard = p.breach_base_daily_rate * 0.5**halvings
+        hazard = p.breach_base_daily_rate * self.mech.data_volume_factor * 0.5**halvings
         if model.rng.random() < hazard:
             model.data_breach(s)
 
@@ -180,8 +200,10 @@ class Seller(mesa.Agent):
         budget = self.daily_budget("ads")
         regions = model.regions
         cpm = p.ad_cpm_usd_at_reference_income * regions.gdp_per_capita / p.reference_income_usd
+        power = self.mech.targeting_power
         for r in np.flatnonzero(budget > 0).tolist():
-            pool, cdf = model.ad_audience(r, p.ad_targeting_power)
+            pw = float(power[r]) if power is not None else p.ad_targeting_power
+            pool, cdf = model.ad_audience(r, pw)
             if len(pool) == 0:
                 continue
             impressions = int(budget[r] / cpm[r] * 1000.0)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from simulation.levers import Levers
 from simulation.parameters import ModelParameters
 from simulation.regions import PAYMENT_METHODS, SHIPPING_MODES
 
@@ -176,6 +177,7 @@ class SellerSpec(BaseModel):
         0.2, ge=0, le=10_000, description="USD per day per 1000 consumers on data compliance"
     )
     certified: bool = Field(False, description="third-party credit certification")
+    levers: Levers = Field(default_factory=Levers, description="strategy levers switched on")
 
     @model_validator(mode="after")
     def _check(self) -> SellerSpec:

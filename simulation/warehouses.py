@@ -96,7 +96,8 @@ class Warehouse(mesa.Agent):
         if (day + self.review_offset) % rep.review_period_days:
             return
         on_order = sum((q for _, q in self.pipeline), np.zeros_like(self.stock))
-        cover = self.lead_time_days + rep.review_period_days
+        cover = (self.lead_time_days + rep.review_period_days
+                 + self.seller.mech.live_stock_reserve_days)
         target = np.ceil(self.forecast() * cover * rep.safety_factor).astype(np.int64)
         qty = np.maximum(0, target - self.stock - on_order)
         if qty.sum() > 0:
@@ -181,13 +182,21 @@ class Warehouse(mesa.Agent):
         unit_cost = book["unit_cost"][rows]
         model.ledger.cost_of_sale(s, r, unit_cost)
         rng = model.rng
+        mech = self.seller.mech
+        processing = np.full(n, model.steps + self.processing_days)
         if self.kind == "hub":
             mode = self.seller.direct_mode_for(book["product"][rows])
-            transit = logistics.lognormal_days(regions.ship_days[r, mode], p.transit_cv, rng, n)
+            mean = regions.ship_days[r, mode] * mech.transit_factor[r, mode] * (
+                model.mode_delay_factor[r, mode])
+            cv = p.transit_cv * mech.transit_cv_factor
+            transit = logistics.lognormal_days(mean, cv, rng, n)
             customs = logistics.customs_days(model.customs_delay[r], rng, n)
-            cost = regions.ship_cost[r, mode]
+            cost = regions.ship_cost[r, mode] * mech.ship_cost_factor[r, mode]
             lost = rng.random(n) < regions.ship_loss[r, mode]
             cross = np.ones(n, dtype=bool)
+            carbon = model.carbon_per_mode[mode] * mech.carbon_factor[mode]
+            # A stopped mode or route holds parcels at the hub until it reopens.
+            processing = np.maximum(processing, model.mode_closed_until[r, mode])
         else:
             mode = np.full(n, -1)
             transit = logistics.lognormal_days(regions.last_mile_days[r], p.transit_cv, rng, n)
@@ -195,8 +204,10 @@ class Warehouse(mesa.Agent):
             cost = np.full(n, p.last_mile_cost_usd)
             lost = np.zeros(n, dtype=bool)
             cross = np.zeros(n, dtype=bool)
+            carbon = np.full(n, p.carbon_last_mile_kg * mech.carbon_factor[-1])
+        cost = cost + mech.extra_cost_per_order
         t_ship, t_cin, t_cout, t_arrive = fulfilment.schedule(
-            model.steps, self.processing_days, transit, customs, cross
+            0.0, processing, transit, customs, cross
         )
         book["state"][rows] = OrderState.PICKED
         book["warehouse"][rows] = self.index
@@ -210,6 +221,7 @@ class Warehouse(mesa.Agent):
         model.ledger.expense(Account.LOGISTICS, s, r, cost)
         np.add.at(model.counters[s], (r, Counter.LOGISTICS_COST), cost)
         np.add.at(model.counters[s], (r, Counter.SHIPPED), 1)
+        np.add.at(model.counters[s], (r, Counter.CARBON_KG), carbon)
 
     def restock_returns(self, product: np.ndarray) -> None:
         """Locally returned items go back on the shelf."""

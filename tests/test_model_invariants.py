@@ -40,7 +40,7 @@ def sellers(draw, regions: list[str], i: int) -> SellerSpec:
     providers = [PaymentProviderSpec(name="cards", methods=["card"])]
     if draw(st.booleans()):
         providers.append(PaymentProviderSpec(
-            name="local", methods=["wallet", "bank_transfer", "cod", "bnpl"],
+            name=f"local{i}", methods=["wallet", "bank_transfer", "cod", "bnpl"],
             fraud_screening=draw(st.floats(0, 1)), settlement_days=draw(st.integers(0, 30)),
         ))
     return SellerSpec(

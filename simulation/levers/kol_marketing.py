@@ -1,0 +1,51 @@
+"""KOL marketing: creators by tier and platform, budget and commission (brief).
+
+Mechanism: which KOLs the seller books (tier mix, platforms), how much of the budget goes
+to them and how often they post; their followers get attention and trust transfer.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from simulation.levers.base import Lever
+from simulation.regions import PLATFORMS
+
+
+class KolMarketing(Lever):
+    """Book KOLs with a given tier mix, platforms, budget share and commission."""
+
+    name = "kol_marketing"
+    mechanism = "KOL bookings: reach and trust transfer to followers"
+
+    budget_share: float = Field(0.5, ge=0, le=1, description="share of marketing budget")
+    tier_mix: dict[str, float] = Field(
+        default_factory=lambda: {"nano": 0.4, "micro": 0.3, "mid": 0.2, "macro": 0.1,
+                                 "mega": 0.0})
+    platforms: list[str] | None = Field(None, description="None: any platform")
+    posts_per_week: float = Field(2.0, ge=0, le=14)
+    commission_rate: float = Field(0.1, ge=0, le=0.5, description="share of live sales")
+
+    @model_validator(mode="after")
+    def _check(self) -> KolMarketing:
+        bad = [p for p in self.platforms or [] if p not in PLATFORMS]
+        if bad:
+            raise ValueError(f"platforms: unknown {bad}; use {list(PLATFORMS)}")
+        return self
+
+    def configure(self, spec):
+        """Move the budget split toward KOLs and set the tier mix."""
+        split = spec.budget_split
+        rest = split.ads + split.referral
+        scale = (1.0 - self.budget_share) / rest if rest > 0 else 0.0
+        ads = split.ads * scale if rest > 0 else 1.0 - self.budget_share
+        new = split.model_copy(update={"ads": ads, "kols": self.budget_share,
+                                       "referral": split.referral * scale})
+        return spec.model_copy(update={"budget_split": new, "kol_tier_mix": self.tier_mix})
+
+    def tune(self, mech, regions) -> None:
+        """Platforms, posting rate and commission."""
+        if self.platforms is not None:
+            mech.kol_platforms = tuple(PLATFORMS.index(p) for p in self.platforms)
+        mech.kol_posts_per_week = self.posts_per_week
+        mech.kol_commission_rate = self.commission_rate

@@ -1,0 +1,42 @@
+"""Local payment methods: wallets, bank transfer, cash on delivery, BNPL per region (brief).
+
+Mechanism: a local provider covers the methods consumers use, so fewer checkouts fail for a
+missing method (abandonment); it has its own fee, spread, screening and settlement delay.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from simulation.levers.base import Lever
+
+Method = Literal["card", "wallet", "bank_transfer", "cod", "bnpl"]
+
+
+class LocalPayments(Lever):
+    """Add a local payment provider covering the given methods and regions."""
+
+    name = "local_payments"
+    mechanism = "payment-method coverage at checkout (abandonment), fees, settlement"
+
+    methods: list[Method] = Field(
+        default_factory=lambda: ["wallet", "bank_transfer", "cod", "bnpl"], min_length=1
+    )
+    regions: list[str] | Literal["all"] = "all"
+    fee_rate: float = Field(0.03, ge=0, le=0.5)
+    fx_spread: float = Field(0.015, ge=0, le=0.5)
+    fraud_screening: float = Field(0.5, ge=0, le=1)
+    settlement_days: int = Field(5, ge=0, le=180)
+
+    def configure(self, spec):
+        """Append the local provider to the seller's providers."""
+        from simulation.spec import PaymentProviderSpec
+
+        provider = PaymentProviderSpec(
+            name=f"local_methods[{spec.name}]", methods=self.methods, regions=self.regions,
+            fee_rate=self.fee_rate, fx_spread=self.fx_spread,
+            fraud_screening=self.fraud_screening, settlement_days=self.settlement_days,
+        )
+        return spec.model_copy(update={"payment_providers": [*spec.payment_providers, provider]})
