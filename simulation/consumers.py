@@ -336,6 +336,7 @@ class ConsumerPopulation:
         live_consumers: np.ndarray,
         live_sellers: np.ndarray,
         live_kols: np.ndarray,
+        occasion_boost: float = 1.0,
     ) -> PurchaseRequests:
         """Who has a purchase occasion today, and which alternative (if any) they choose.
 
@@ -349,7 +350,7 @@ class ConsumerPopulation:
         rested = (day - self.last_purchase) >= p.min_days_between_purchases
         cand = np.flatnonzero((self.stage == Stage.TRUSTING) & rested)
         customer = self.orders[cand].sum(axis=1) > 0
-        rate = p.purchase_occasion_rate * self.affinity[cand] * np.where(
+        rate = p.purchase_occasion_rate * occasion_boost * self.affinity[cand] * np.where(
             customer, self.loyalty[cand], 1.0
         )
         regular = cand[rng.random(len(cand)) < rate]

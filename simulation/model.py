@@ -33,6 +33,7 @@ from simulation.payments import ExchangeRates, PaymentProvider
 from simulation.pricing import days_of_income
 from simulation.regions import Catalog, RegionTable, load_catalog
 from simulation.sellers import Seller
+from simulation.shocks import apply_shocks
 from simulation.spec import MarketSpec, PaymentProviderSpec, check_region_references
 from simulation.warehouses import Warehouse
 
@@ -96,9 +97,6 @@ class MarketModel(mesa.Model):
     ) -> None:
         super().__init__(rng=rng)
         spec = spec if spec is not None else MarketSpec()
-        # Levers rewrite seller specs before anything is built (structural changes).
-        configured = [apply_levers(s) for s in spec.sellers]
-        self.spec = spec = spec.model_copy(update={"sellers": configured})
         self.params = p = spec.parameters
         if catalog is None:
             overrides = {"regions": spec.region_overrides} if spec.region_overrides else None
@@ -106,6 +104,10 @@ class MarketModel(mesa.Model):
         regions = catalog.select(spec.regions)
         self.regions = RegionTable.from_regions(regions)
         check_region_references(spec, list(self.regions.codes))
+        # Levers rewrite seller specs before anything is built (structural changes).
+        configured = [apply_levers(s) for s in spec.sellers]
+        self.input_spec = spec
+        self.spec = spec = spec.model_copy(update={"sellers": configured})
         self.culture = culture_multipliers(self.regions.hofstede, p)
         n_regions = self.regions.n
         self.region_counts = split_evenly(spec.n_consumers, n_regions)
@@ -307,6 +309,26 @@ class MarketModel(mesa.Model):
         """Cancel and refund backorders (see :func:`simulation.lifecycle.cancel_orders`)."""
         lifecycle.cancel_orders(self, rows)
 
+    def seller_index(self, name: str) -> int:
+        """Index of the seller called ``name``."""
+        for s in self.seller_list:
+            if s.name == name:
+                return s.index
+        raise KeyError(f"no seller named {name!r}")
+
+    def ban_platform(self, region: int, platform: int) -> None:
+        """Consumers of the region stop being reachable on the platform (ads and KOLs)."""
+        pop = self.population
+        members = pop.region == region
+        pop.platforms[members] &= np.uint8(~(1 << platform) & 0xFF)
+        starts = np.concatenate([[0], np.cumsum(self.region_counts)])
+        block = slice(starts[region], starts[region + 1])
+        self.social_users[region] = np.flatnonzero(pop.platforms[block] != 0) + starts[region]
+        self._audiences = {k: v for k, v in self._audiences.items() if k[0] != region}
+        for kol in self.kols:
+            if kol.region == region and kol.platform == platform:
+                kol.followers = kol.followers[:0]
+
     def data_breach(self, seller: int) -> None:
         """A seller's breach goes public: trust falls, regulators fine by regime."""
         p = self.params
@@ -358,6 +380,7 @@ class MarketModel(mesa.Model):
     def step(self) -> None:
         """Advance the market by one day."""
         day = self.steps
+        apply_shocks(self, day)
         self.fx.step(self.rng)
         self.warehouses.do("receive_stock")
         self.sellers.shuffle_do("plan_day")
@@ -368,7 +391,8 @@ class MarketModel(mesa.Model):
         self.population.update_funnel(day, self.sells_in)
         offers = self.build_offers()
         live = self._drain_live()
-        requests = self.population.decide(day, offers, self.rng, *live)
+        requests = self.population.decide(day, offers, self.rng, *live,
+                                          occasion_boost=self.occasion_boost)
         lifecycle.checkout(self, requests, offers)
 
         self.warehouses.do("pick")

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from simulation.levers import Levers
 from simulation.parameters import ModelParameters
 from simulation.regions import PAYMENT_METHODS, SHIPPING_MODES
+from simulation.shocks import Shock
 
 CATEGORIES: tuple[str, ...] = ("apparel", "cosmetics", "small_appliances", "home", "electronics")
 """Product categories; visual categories suit social selling (brief)."""
@@ -211,6 +212,7 @@ class MarketSpec(BaseModel):
         default_factory=dict, description="{'BR': {'customs_delay_days': 9}, ...}"
     )
     catalog: str | None = Field(None, description="path to another region catalog YAML")
+    shocks: list[Shock] = Field(default_factory=list, description="uncertainties with timing")
 
     @model_validator(mode="after")
     def _check(self) -> MarketSpec:
@@ -239,6 +241,22 @@ def check_region_references(spec: MarketSpec, codes: list[str]) -> None:
             bad = sorted(set(values) - known)
             if bad:
                 raise ValueError(f"{field}: region(s) {bad} not in the model; allowed: {codes}")
+    seller_names = {s.name for s in spec.sellers}
+    for j, shock in enumerate(spec.shocks):
+        region = getattr(shock, "region", None)
+        if region not in (None, "all") and region not in known:
+            raise ValueError(f"shocks.{j}.region: {region!r} not in the model; allowed: {codes}")
+        seller = getattr(shock, "seller", None)
+        if seller is not None and seller not in seller_names:
+            raise ValueError(f"shocks.{j}.seller: {seller!r} is not a seller of the spec")
+    for i, s in enumerate(spec.sellers):
+        for name in ("overseas_warehouse", "local_payments"):
+            lever = getattr(s.levers, name)
+            values = [] if lever is None or lever.regions == "all" else lever.regions
+            bad = sorted(set(values) - known)
+            if bad and name == "overseas_warehouse":
+                raise ValueError(f"sellers.{i}.levers.{name}.regions: region(s) {bad} not in "
+                                 f"the model; allowed: {codes}")
 
 
 def format_validation_error(err: ValidationError, prefix: str = "") -> str:

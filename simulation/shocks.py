@@ -1,0 +1,160 @@
+"""Uncertainties and shocks: declared in the spec with their timing and size.
+
+Each shock changes a state the mechanisms read (an exchange rate, a mode's transit time or
+closure, customs, de minimis, privacy regime, a platform's reach, purchase occasions) on its
+day or window; none touches an outcome metric. ``MarketModel.step`` calls
+:func:`apply_shocks` first each day.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from simulation.regions import PLATFORMS, SHIPPING_MODES
+
+if TYPE_CHECKING:
+    from simulation.model import MarketModel
+
+_STRICT = ConfigDict(frozen=True, extra="forbid")
+ModeName = Literal["express_air", "postal_air", "ecommerce_line", "sea_freight", "all"]
+
+
+class FxShock(BaseModel):
+    """A one-off devaluation (positive) or appreciation (negative) of a region's currency."""
+
+    model_config = _STRICT
+    kind: Literal["fx_shock"] = "fx_shock"
+    region: str
+    day: int = Field(ge=1)
+    log_change: float = Field(ge=-2, le=2, description="change of log local units per USD")
+
+    def apply(self, model: MarketModel, day: int) -> None:
+        """Move the exchange rate on the day."""
+        if day == self.day:
+            model.fx.shock(model.regions.index(self.region), self.log_change)
+
+
+class LogisticsDisruption(BaseModel):
+    """A mode or route slows (delay factor) or stops (closed) for a window."""
+
+    model_config = _STRICT
+    kind: Literal["logistics_disruption"] = "logistics_disruption"
+    region: str | Literal["all"] = "all"
+    mode: ModeName = "all"
+    start_day: int = Field(ge=1)
+    end_day: int = Field(ge=1)
+    delay_factor: float = Field(1.0, ge=1, le=20, description="multiplies transit days")
+    closed: bool = Field(False, description="parcels wait at the hub until the end")
+
+    @model_validator(mode="after")
+    def _window(self) -> LogisticsDisruption:
+        if self.end_day < self.start_day:
+            raise ValueError(f"end_day ({self.end_day}) before start_day ({self.start_day})")
+        return self
+
+    def _cells(self, model: MarketModel) -> tuple[np.ndarray, np.ndarray]:
+        regions = (np.arange(model.regions.n) if self.region == "all"
+                   else np.array([model.regions.index(self.region)]))
+        modes = (np.arange(len(SHIPPING_MODES)) if self.mode == "all"
+                 else np.array([SHIPPING_MODES.index(self.mode)]))
+        return np.ix_(regions, modes)
+
+    def apply(self, model: MarketModel, day: int) -> None:
+        """Slow or close the cells at the start; restore them after the end."""
+        cells = self._cells(model)
+        if day == self.start_day:
+            model.mode_delay_factor[cells] *= self.delay_factor
+            if self.closed:
+                model.mode_closed_until[cells] = np.maximum(model.mode_closed_until[cells],
+                                                            self.end_day)
+        if day == self.end_day + 1:
+            model.mode_delay_factor[cells] /= self.delay_factor
+
+
+class RegulationTightening(BaseModel):
+    """A region tightens: stricter privacy regime, lower de minimis, longer customs."""
+
+    model_config = _STRICT
+    kind: Literal["regulation_tightening"] = "regulation_tightening"
+    region: str
+    day: int = Field(ge=1)
+    privacy_strictness: float | None = Field(None, ge=0, le=1, description="new strictness")
+    de_minimis_usd: float | None = Field(None, ge=0, le=100_000, description="new threshold")
+    extra_customs_days: float = Field(0.0, ge=0, le=60)
+
+    def apply(self, model: MarketModel, day: int) -> None:
+        """Change the region's rules on the day."""
+        if day != self.day:
+            return
+        r = model.regions.index(self.region)
+        if self.privacy_strictness is not None:
+            model.regions.privacy_strictness[r] = self.privacy_strictness
+        if self.de_minimis_usd is not None:
+            model.regions.de_minimis_usd[r] = self.de_minimis_usd
+        model.customs_delay[r] += self.extra_customs_days
+
+
+class DataBreach(BaseModel):
+    """A seller's data breach becomes public on the day."""
+
+    model_config = _STRICT
+    kind: Literal["data_breach"] = "data_breach"
+    seller: str
+    day: int = Field(ge=1)
+
+    def apply(self, model: MarketModel, day: int) -> None:
+        """Trigger the breach."""
+        if day == self.day:
+            model.data_breach(model.seller_index(self.seller))
+
+
+class PlatformBan(BaseModel):
+    """A platform is banned in a region: its ads and KOL content stop reaching users there."""
+
+    model_config = _STRICT
+    kind: Literal["platform_ban"] = "platform_ban"
+    region: str
+    platform: Literal["tiktok", "facebook", "instagram", "youtube", "local"]
+    day: int = Field(ge=1)
+
+    def apply(self, model: MarketModel, day: int) -> None:
+        """Remove the platform from the region's consumers."""
+        if day == self.day:
+            model.ban_platform(model.regions.index(self.region), PLATFORMS.index(self.platform))
+
+
+class PeakSale(BaseModel):
+    """Peak sale days (Black Friday, 11.11): purchase occasions multiply on those days."""
+
+    model_config = _STRICT
+    kind: Literal["peak_sale"] = "peak_sale"
+    days: list[int] = Field(min_length=1)
+    occasion_multiplier: float = Field(3.0, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _days(self) -> PeakSale:
+        if min(self.days) < 1:
+            raise ValueError(f"days must be >= 1, got {min(self.days)}")
+        return self
+
+    def apply(self, model: MarketModel, day: int) -> None:
+        """Raise occasions today."""
+        if day in self.days:
+            model.occasion_boost *= self.occasion_multiplier
+
+
+Shock = Annotated[
+    FxShock | LogisticsDisruption | RegulationTightening | DataBreach | PlatformBan | PeakSale,
+    Field(discriminator="kind"),
+]
+"""Any shock; the ``kind`` field picks the type."""
+
+
+def apply_shocks(model: MarketModel, day: int) -> None:
+    """Reset daily effects, then apply every declared shock for ``day`` in spec order."""
+    model.occasion_boost = 1.0
+    for shock in model.spec.shocks:
+        shock.apply(model, day)
