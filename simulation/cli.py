@@ -95,6 +95,68 @@ def parameters(
         typer.echo(f"    {p.doc}. Source: {p.source}")
 
 
+@app.command()
+def run(
+    spec: Annotated[Path, typer.Argument(help="market spec or scenario file (YAML)")],
+    out: Annotated[Path, typer.Option(help="output folder")] = Path("results/run"),
+    scenario: Annotated[str | None, typer.Option(help="which scenario of a scenario file")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="seed (default: first replication)")]
+    = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+) -> None:
+    """Run one simulation; write time series (Parquet), summary (CSV) and a manifest."""
+    import time
+
+    from tqdm import tqdm
+
+    from experiments.manifest import atomic_write_text, build_manifest, write_manifest
+    from experiments.runner import replication_seeds, run_spec
+    from experiments.scenarios import load_scenarios
+
+    def go() -> None:
+        scen = load_scenarios(spec)
+        specs = scen.specs()
+        name = scenario or scen.baseline_name
+        if name not in specs:
+            raise KeyError(f"--scenario: {name!r} is not in {list(specs)}")
+        s = specs[name]
+        use_seed = seed if seed is not None else replication_seeds(scen.master_seed, 1)[0]
+        t0 = time.perf_counter()
+        with tqdm(total=s.horizon_days, unit="day", disable=quiet) as bar:
+            result = run_spec(s, use_seed, progress=bar.update)
+        out.mkdir(parents=True, exist_ok=True)
+        result.timeseries.to_parquet(out / "timeseries.parquet", index=False)
+        result.funnel.to_parquet(out / "funnel.parquet", index=False)
+        atomic_write_text(out / "summary.csv", result.summary.to_csv(index=False,
+                                                                    float_format="%.6g"))
+        timings = {**result.timings, "total": time.perf_counter() - t0}
+        write_manifest(out, build_manifest(s, [use_seed], timings, command="xbsim run",
+                                           scenario=name))
+        typer.echo(f"wrote {out}/timeseries.parquet, funnel.parquet, summary.csv, manifest.json")
+
+    _guard(go)
+
+
+@app.command()
+def compare(
+    spec: Annotated[Path, typer.Argument(help="scenario file (YAML)")],
+    out: Annotated[Path, typer.Option(help="output folder")] = Path("results/compare"),
+    replications: Annotated[int | None, typer.Option(min=1, help="runs per scenario")] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+) -> None:
+    """Compare scenarios with common random numbers: CI table, paired differences, report."""
+    from experiments.compare import run_comparison
+    from experiments.scenarios import load_scenarios
+
+    def go() -> None:
+        scen = load_scenarios(spec)
+        run_comparison(scen, out, replications, show_progress=not quiet)
+        typer.echo(f"wrote {out}/comparison.csv, differences.csv, report.md (+ figures), "
+                   "runs.parquet, timeseries.parquet, manifest.json")
+
+    _guard(go)
+
+
 def main() -> None:
     """Console entry point."""
     app()

@@ -159,6 +159,9 @@ class Warehouse(mesa.Agent):
         np.add.at(model.counters[s], (regions[first_reach], Counter.PICK_ATTEMPTS), 1)
         np.add.at(model.counters[s], (regions[first_short], Counter.STOCKOUTS), 1)
         book["stockout"][waiting[short]] = True
+        if self.kind == "overseas":
+            # An empty overseas shelf falls back to direct shipping from the hub.
+            book["warehouse"][waiting[short]] = self.seller.hub.index
 
         rows = waiting[served]
         if len(rows):
