@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from simulation.metrics import Counter
 from simulation.parameters import ModelParameters
 from simulation.regions import PAYMENT_METHODS, PLATFORMS, RegionTable
 
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 NEVER = -(10**6)
 """Day stamp meaning 'never happened'."""
+
+WOM_CHANNEL = int(Counter.WOM_TOUCHES)
 
 FLOAT = np.float32
 """Consumer-state precision: halves memory and bandwidth at a million consumers."""
@@ -75,8 +78,12 @@ class Exposures:
         trust_gain: np.ndarray | float = 0.0,
         trust_loss: np.ndarray | float = 0.0,
         referrer: np.ndarray | int = -1,
+        channel: int = -1,
     ) -> None:
-        """Queue touches (arguments broadcast against ``consumer``)."""
+        """Queue touches (arguments broadcast against ``consumer``).
+
+        ``channel`` is the counter (e.g. ``Counter.KOL_VIEWS``) the touches are tallied in.
+        """
         consumer = np.asarray(consumer, dtype=np.int64)
         n = len(consumer)
         if n == 0:
@@ -87,7 +94,8 @@ class Exposures:
 
         self.parts.append(
             (consumer, b(seller, np.int64), b(attention, np.float64),
-             b(trust_gain, np.float64), b(trust_loss, np.float64), b(referrer, np.int64))
+             b(trust_gain, np.float64), b(trust_loss, np.float64), b(referrer, np.int64),
+             b(channel, np.int64))
         )
 
     def drain(self) -> tuple[np.ndarray, ...] | None:
@@ -170,6 +178,9 @@ class ConsumerPopulation:
         n, s_count = self.n, self.n_sellers
         self.region = np.repeat(np.arange(regions.n), counts).astype(np.int16)
         r = self.region
+        self.block_ends = np.cumsum(counts).astype(np.int64)
+        self.block_starts = self.block_ends - np.asarray(counts, dtype=np.int64)
+        self.stage_key_base = (r.astype(np.int32) * len(Stage))
 
         # Platforms used: independent draws from each platform's usage share.
         share = regions.platform_share[r]
@@ -223,44 +234,52 @@ class ConsumerPopulation:
         self.loyalty = culture["loyalty"][r].astype(FLOAT)
 
     # --- counts used by metrics -----------------------------------------------------------
+    def per_region(self, values: np.ndarray) -> np.ndarray:
+        """Sum of a per-consumer array over each region's block of consumers."""
+        c = np.zeros(len(values) + 1, dtype=np.float64)
+        np.cumsum(values, out=c[1:])
+        return c[self.block_ends] - c[self.block_starts]
+
     def region_counts(self, n_regions: int) -> dict[str, np.ndarray]:
-        """Consumers, aware, customers and repeat customers per region (any seller)."""
-        total_orders = self.orders.sum(axis=1)
-
-        def count(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(self.region[mask], minlength=n_regions)
-
+        """Consumers, aware, customers, repeat customers, trust and stages per region."""
+        total_orders = self.orders.sum(axis=1) if self.n_sellers > 1 else self.orders[:, 0]
+        aware_pairs = self.aware.sum(axis=1)
+        trust_known = (self.trust * self.aware).sum(axis=1)
+        key = self.stage_key_base + self.stage
+        stages = np.bincount(key, minlength=n_regions * len(Stage)).reshape(n_regions, -1)
         return {
-            "consumers": np.bincount(self.region, minlength=n_regions),
-            "aware": count(self.aware.any(axis=1)),
-            "customers": count(total_orders >= 1),
-            "repeat_customers": count(total_orders >= 2),
-            "stage": np.stack(
-                [count(self.stage == s) for s in Stage], axis=1
-            ),  # (R, stages)
+            "consumers": self.block_ends - self.block_starts,
+            "aware": self.per_region(aware_pairs > 0),
+            "customers": self.per_region(total_orders >= 1),
+            "repeat_customers": self.per_region(total_orders >= 2),
+            "trust_sum": self.per_region(trust_known),
+            "aware_pairs": self.per_region(aware_pairs),
+            "stage": stages,  # (R, stages)
         }
 
-    def seller_region_counts(self, n_regions: int) -> dict[str, np.ndarray]:
-        """Aware, customers and repeat customers per (seller, region)."""
-        out = {k: np.zeros((self.n_sellers, n_regions)) for k in
-               ("aware", "customers", "repeat_customers")}
+    def seller_region_counts(self) -> dict[str, np.ndarray]:
+        """Aware, customers, repeat customers and trust sums per (seller, region)."""
+        keys = ("aware", "customers", "repeat_customers", "trust_sum")
+        out = {k: np.zeros((self.n_sellers, len(self.block_ends))) for k in keys}
         for s in range(self.n_sellers):
-            out["aware"][s] = np.bincount(self.region[self.aware[:, s]], minlength=n_regions)
-            out["customers"][s] = np.bincount(
-                self.region[self.orders[:, s] >= 1], minlength=n_regions
-            )
-            out["repeat_customers"][s] = np.bincount(
-                self.region[self.orders[:, s] >= 2], minlength=n_regions
-            )
+            aware = self.aware[:, s]
+            out["aware"][s] = self.per_region(aware)
+            out["customers"][s] = self.per_region(self.orders[:, s] >= 1)
+            out["repeat_customers"][s] = self.per_region(self.orders[:, s] >= 2)
+            out["trust_sum"][s] = self.per_region(np.where(aware, self.trust[:, s], 0.0))
         return out
 
     # --- Sense / Interest / Connect -------------------------------------------------------
-    def perceive(self, exposures: Exposures) -> int:
+    def perceive(self, exposures: Exposures, counters: np.ndarray | None = None) -> int:
         """Apply the day's touches: attention adds up, trust gains and losses compound.
 
         Gains close a share of the trust gap and losses remove a share of trust; several
         touches on the same day multiply (1 - g1)(1 - g2)..., which makes the result
         independent of the order in which touches were queued. Gains apply before losses.
+
+        Args:
+            exposures: the day's queued touches.
+            counters: (S, R, counters) array where touches are tallied by channel.
 
         Returns:
             number of touches applied.
@@ -268,7 +287,11 @@ class ConsumerPopulation:
         cols = exposures.drain()
         if cols is None:
             return 0
-        consumer, seller, att, gain, loss, referrer = cols
+        consumer, seller, att, gain, loss, referrer, channel = cols
+        if counters is not None:
+            tallied = channel >= 0
+            np.add.at(counters, (seller[tallied], self.region[consumer[tallied]],
+                                 channel[tallied]), 1)
         s_count = self.n_sellers
         idx = consumer * s_count + seller
         a_flat = self.attention.reshape(-1)
@@ -512,12 +535,12 @@ class ConsumerPopulation:
                 exposures.add(
                     nbr, s, attention=p.wom_touch_weight * peer,
                     trust_gain=p.wom_trust_gain * peer,
-                    referrer=np.where(ref_on[src], src, -1),
+                    referrer=np.where(ref_on[src], src, -1), channel=WOM_CHANNEL,
                 )
             else:
                 exposures.add(
                     nbr, s, attention=p.wom_touch_weight * peer,
-                    trust_loss=p.negative_wom_trust_loss * peer,
+                    trust_loss=p.negative_wom_trust_loss * peer, channel=WOM_CHANNEL,
                 )
         return int(pos.sum()), int(neg.sum())
 

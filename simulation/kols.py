@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from simulation.metrics import Counter
 from simulation.parameters import KOL_TIER_TABLE, KolTier
 from simulation.regions import PLATFORMS
 
@@ -49,7 +50,9 @@ class KOL(mesa.Agent):
         self.followers = followers
         self.credibility = credibility
         p = model.params
-        self.fee_per_post = p.kol_fee_per_1k_followers_usd * len(followers) / 1000.0
+        # Creator rates follow local income, as ad prices do.
+        income = model.regions.gdp_per_capita[region] / p.reference_income_usd
+        self.fee_per_post = p.kol_fee_per_1k_followers_usd * income * len(followers) / 1000.0
         self.fee_per_stream = self.fee_per_post * p.kol_live_fee_multiplier
         self.commission_rate = p.kol_commission_rate
         self.contracts: list[Contract] = []
@@ -85,6 +88,7 @@ class KOL(mesa.Agent):
                 model.exposures.add(
                     seen, c.seller, attention=p.kol_touch_weight,
                     trust_gain=p.kol_trust_gain * self.credibility * authority,
+                    channel=Counter.KOL_VIEWS,
                 )
                 model.pay_marketing(c.seller, self.region, self.fee_per_post * posts)
                 self.posts_made += posts
@@ -94,6 +98,7 @@ class KOL(mesa.Agent):
                 model.exposures.add(
                     viewers, c.seller, attention=p.live_touch_weight,
                     trust_gain=p.live_trust_gain * self.credibility * authority,
+                    channel=Counter.LIVE_VIEWS,
                 )
                 impulse = p.live_impulse_rate * model.culture["impulse"][self.region]
                 buyers = viewers[rng.random(len(viewers)) < min(1.0, impulse)]

@@ -198,6 +198,8 @@ def advance_parcels(model: MarketModel) -> None:
         days = book["t_arrive"][de] - book["t_created"][de]
         _count(model, s[ok], r[ok], Counter.DELIVERED)
         _count(model, s[ok], r[ok], Counter.DELIVERY_DAYS, days)
+        local = book["local"][de]
+        _count(model, s[ok][local], r[ok][local], Counter.LOCAL_DELIVERED)
 
 
 def review_and_return(model: MarketModel) -> None:

@@ -43,6 +43,11 @@ class Counter(IntEnum):
     LIVE_ORDERS = 23  # paid orders placed on a live-stream occasion
     REFERRAL_ORDERS = 24  # paid orders by referred first-time buyers
     CARBON_KG = 25  # kg CO2e of shipped parcels
+    AD_TOUCHES = 26  # noticed ad impressions
+    KOL_VIEWS = 27  # KOL posts seen
+    LIVE_VIEWS = 28  # live-streams watched
+    WOM_TOUCHES = 29  # friends' shares seen (positive and negative)
+    LOCAL_DELIVERED = 30  # orders delivered from a warehouse inside the region
 
 
 N_COUNTERS = len(Counter)
@@ -50,12 +55,13 @@ N_COUNTERS = len(Counter)
 
 @dataclass(frozen=True)
 class Metric:
-    """Definition of one outcome metric."""
+    """Definition of one metric: an outcome, or a mechanism quantity levers act through."""
 
     name: str
     unit: str
     formula: str
     is_rate: bool
+    kind: str = "outcome"
 
 
 METRICS: tuple[Metric, ...] = (
@@ -85,6 +91,23 @@ METRICS: tuple[Metric, ...] = (
     Metric("profit", "USD", "revenue - refunds - costs (ledger)", False),
     Metric("carbon_kg_per_order", "kg CO2e per shipped order",
            "kg CO2e of shipped parcels / shipped orders", False),
+    Metric("ad_touches_per_consumer", "touches per consumer",
+           "noticed ad impressions / consumers", False, "mechanism"),
+    Metric("kol_views_per_consumer", "views per consumer",
+           "KOL posts seen / consumers", False, "mechanism"),
+    Metric("live_views_per_consumer", "views per consumer",
+           "live-streams watched / consumers", False, "mechanism"),
+    Metric("wom_touches_per_consumer", "touches per consumer",
+           "friends' shares seen / consumers", False, "mechanism"),
+    Metric("mean_trust_aware", "trust units (0-1)",
+           "mean trust in the sellers they know, over aware consumers", True, "mechanism"),
+    Metric("live_order_share", "share of paid orders",
+           "paid orders placed on a live-stream occasion / paid orders", True, "mechanism"),
+    Metric("referral_order_share", "share of paid orders",
+           "paid first orders by invited buyers / paid orders", True, "mechanism"),
+    Metric("local_delivery_share", "share of delivered orders",
+           "orders delivered from stock inside the region / delivered orders", True,
+           "mechanism"),
 )
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 RATE_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.is_rate)
@@ -110,6 +133,7 @@ def compute_metrics(
     aware: np.ndarray,
     customers: np.ndarray,
     repeat_customers: np.ndarray,
+    mean_trust_aware: np.ndarray | float = np.nan,
 ) -> dict[str, np.ndarray]:
     """Every metric for each row of the inputs.
 
@@ -120,6 +144,7 @@ def compute_metrics(
         aware: (...,) consumers aware of at least one seller.
         customers: (...,) consumers with at least one paid order.
         repeat_customers: (...,) consumers with two or more paid orders.
+        mean_trust_aware: (...,) mean trust of aware consumers in the sellers they know.
 
     Returns:
         metric name -> (...,) values.
@@ -145,4 +170,12 @@ def compute_metrics(
         "logistics_cost_per_order": ratio(k(Counter.LOGISTICS_COST), k(Counter.SHIPPED)),
         "profit": np.asarray(profit, dtype=float),
         "carbon_kg_per_order": ratio(k(Counter.CARBON_KG), k(Counter.SHIPPED)),
+        "ad_touches_per_consumer": ratio(k(Counter.AD_TOUCHES), consumers),
+        "kol_views_per_consumer": ratio(k(Counter.KOL_VIEWS), consumers),
+        "live_views_per_consumer": ratio(k(Counter.LIVE_VIEWS), consumers),
+        "wom_touches_per_consumer": ratio(k(Counter.WOM_TOUCHES), consumers),
+        "mean_trust_aware": np.asarray(mean_trust_aware, dtype=float),
+        "live_order_share": ratio(k(Counter.LIVE_ORDERS), k(Counter.PAID)),
+        "referral_order_share": ratio(k(Counter.REFERRAL_ORDERS), k(Counter.PAID)),
+        "local_delivery_share": ratio(k(Counter.LOCAL_DELIVERED), k(Counter.DELIVERED)),
     }

@@ -26,7 +26,7 @@ from simulation.culture import culture_multipliers
 from simulation.kols import KOL, create_kols
 from simulation.ledger import Account, Ledger
 from simulation.levers import apply_levers
-from simulation.metrics import METRIC_NAMES, N_COUNTERS, Counter, compute_metrics
+from simulation.metrics import METRIC_NAMES, N_COUNTERS, Counter, compute_metrics, ratio
 from simulation.network import build_social_graph
 from simulation.orders import OrderBook
 from simulation.payments import ExchangeRates, PaymentProvider
@@ -387,7 +387,7 @@ class MarketModel(mesa.Model):
         self.sellers.shuffle_do("advertise")
         self.kols.shuffle_do("publish")
 
-        self.population.perceive(self.exposures)
+        self.population.perceive(self.exposures, self.counters)
         self.population.update_funnel(day, self.sells_in)
         offers = self.build_offers()
         live = self._drain_live()
@@ -428,12 +428,13 @@ class MarketModel(mesa.Model):
         by_region = compute_metrics(
             self.counters.sum(axis=0), profit[:, :n_regions].sum(axis=0),
             counts["consumers"], counts["aware"], counts["customers"],
-            counts["repeat_customers"],
+            counts["repeat_customers"], ratio(counts["trust_sum"], counts["aware_pairs"]),
         )
         total = compute_metrics(
             self.counters.sum(axis=(0, 1)), profit.sum(),
             counts["consumers"].sum(), counts["aware"].sum(), counts["customers"].sum(),
             counts["repeat_customers"].sum(),
+            ratio(counts["trust_sum"].sum(), counts["aware_pairs"].sum()),
         )
         self.latest = {
             "by_region": by_region,
@@ -458,26 +459,28 @@ class MarketModel(mesa.Model):
         """Final metrics per seller ('all' = every seller) and region ('all' = every region)."""
         n_regions = self.regions.n
         codes = [*self.regions.codes, "all"]
-        sr = self.population.seller_region_counts(n_regions)
-        consumers = self.population.region_counts(n_regions)["consumers"]
+        sr = self.population.seller_region_counts()
+        everyone = self.population.region_counts(n_regions)
+        consumers = everyone["consumers"]
         profit = self.ledger.profit()
         out: dict[str, dict[str, dict[str, float]]] = {}
         for s in [*self.seller_list, None]:
-            sel = slice(None) if s is None else slice(s.index, s.index + 1)
-            name = "all" if s is None else s.name
             if s is None:
-                pop_counts = self.population.region_counts(n_regions)
-                aware, cust, rep = (pop_counts["aware"], pop_counts["customers"],
-                                    pop_counts["repeat_customers"])
+                name, sel = "all", slice(None)
+                aware, cust, rep = everyone["aware"], everyone["customers"], (
+                    everyone["repeat_customers"])
+                trust_sum, pairs = everyone["trust_sum"], everyone["aware_pairs"]
             else:
-                aware = sr["aware"][s.index]
-                cust = sr["customers"][s.index]
-                rep = sr["repeat_customers"][s.index]
+                name, sel = s.name, slice(s.index, s.index + 1)
+                aware, cust = sr["aware"][s.index], sr["customers"][s.index]
+                rep, trust_sum = sr["repeat_customers"][s.index], sr["trust_sum"][s.index]
+                pairs = aware
             ctr = self.counters[sel].sum(axis=0)
             pr = profit[sel].sum(axis=0)
-            per_region = compute_metrics(ctr, pr[:n_regions], consumers, aware, cust, rep)
+            per_region = compute_metrics(ctr, pr[:n_regions], consumers, aware, cust, rep,
+                                         ratio(trust_sum, pairs))
             total = compute_metrics(ctr.sum(axis=0), pr.sum(), consumers.sum(), aware.sum(),
-                                    cust.sum(), rep.sum())
+                                    cust.sum(), rep.sum(), ratio(trust_sum.sum(), pairs.sum()))
             out[name] = {
                 code: {m: float(per_region[m][i]) if i < n_regions else float(total[m])
                        for m in METRIC_NAMES}

@@ -362,7 +362,7 @@ class ModelParameters(BaseModel):
     )
     kol_fee_per_1k_followers_usd: float = P(
         15.0, 0.0, 500.0, "USD per 1000 followers per post",
-        "KOL fee per post",
+        "KOL fee per post at the reference income; scales with income per capita",
         "facts: ~USD 10-20 per 1000 followers (WebFX 2022, inBeat)",
     )
     kol_posts_per_week: float = P(

@@ -16,6 +16,7 @@ import numpy as np
 from simulation import logistics, pricing
 from simulation.ledger import Account
 from simulation.levers import Mechanics
+from simulation.metrics import Counter
 from simulation.parameters import KOL_TIER_TABLE
 from simulation.regions import SHIPPING_MODES
 from simulation.spec import KOL_TIERS, SellerSpec
@@ -211,5 +212,6 @@ class Seller(mesa.Agent):
             if noticed == 0:
                 continue
             who = pool[np.searchsorted(cdf, rng.random(noticed), side="right")]
-            model.exposures.add(who, self.index, attention=p.ad_touch_weight)
+            model.exposures.add(who, self.index, attention=p.ad_touch_weight,
+                                channel=Counter.AD_TOUCHES)
             model.pay_marketing(self.index, r, budget[r])
