@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from experiments.runner import run_spec
 from simulation.invariants import check_invariants
+from simulation.levers import LEVER_CLASSES
 from simulation.model import MarketModel
 from simulation.parameters import ModelParameters
 from simulation.regions import load_catalog
@@ -43,8 +44,13 @@ def sellers(draw, regions: list[str], i: int) -> SellerSpec:
             name=f"local{i}", methods=["wallet", "bank_transfer", "cod", "bnpl"],
             fraud_screening=draw(st.floats(0, 1)), settlement_days=draw(st.integers(0, 30)),
         ))
+    lever_names = draw(st.lists(st.sampled_from([c.name for c in LEVER_CLASSES]), unique=True,
+                                max_size=5))
+    levers = {name: ({"regions": [draw(st.sampled_from(regions))]}
+                     if name == "overseas_warehouse" else {}) for name in lever_names}
     return SellerSpec(
         name=f"s{i}",
+        levers=levers,
         products=products,
         marketing_budget_per_1k_daily=draw(st.floats(0, 50)),
         budget_split=BudgetSplit(ads=ads, kols=kols, referral=1 - ads - kols),
@@ -75,12 +81,26 @@ def market_specs(draw) -> MarketSpec:
         warehouse_capacity_per_1k_consumers=draw(st.floats(0.5, 50)),
         order_compaction_interval=draw(st.integers(1, 10)),
     )
+    horizon = draw(st.integers(1, 45))
+    day = st.integers(1, horizon)
+    shocks = draw(st.lists(st.one_of(
+        st.builds(dict, kind=st.just("fx_shock"), region=st.sampled_from(regions), day=day,
+                  log_change=st.floats(-1, 1)),
+        st.builds(dict, kind=st.just("logistics_disruption"), start_day=day,
+                  end_day=st.just(horizon), delay_factor=st.floats(1, 5),
+                  closed=st.booleans()),
+        st.builds(dict, kind=st.just("peak_sale"), days=st.lists(day, min_size=1, max_size=3)),
+        st.builds(dict, kind=st.just("platform_ban"), region=st.sampled_from(regions),
+                  platform=st.sampled_from(["tiktok", "facebook", "local"]), day=day),
+        st.builds(dict, kind=st.just("data_breach"), seller=st.just("s0"), day=day),
+    ), max_size=3))
     return MarketSpec(
         regions=regions,
         n_consumers=draw(st.integers(1, 600)),
-        horizon_days=draw(st.integers(1, 45)),
+        horizon_days=horizon,
         sellers=[draw(sellers(regions, i)) for i in range(n_sellers)],
         parameters=params,
+        shocks=shocks,
     )
 
 
