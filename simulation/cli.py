@@ -157,6 +157,113 @@ def compare(
     _guard(go)
 
 
+EXIT_INTERRUPTED = 130
+"""Exit status after Ctrl-C (128 + SIGINT), as shells expect."""
+SENSITIVITY_TOP_FACTORS = 3
+"""Factors listed per outcome by ``xbsim sensitivity`` (the CSV has all)."""
+SWEEP_ERRORS_SHOWN = 3
+"""Failed runs listed after a sweep (the results have all, with their errors)."""
+
+
+@app.command()
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="sweep spec (YAML)")],
+    out: Annotated[Path, typer.Option(help="sweep folder: runs/ (Parquet), design, manifest")],
+    backend: Annotated[str, typer.Option(help="where runs execute: serial, processes, dask")]
+    = "serial",
+    scheduler: Annotated[str | None, typer.Option(
+        help="address of a running dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="worker processes (default: CPUs; processes and local dask)")] = None,
+    resume: Annotated[bool, typer.Option(help="continue the sweep in --out")] = False,
+    retry_errors: Annotated[bool, typer.Option(help="with --resume: redo runs that raised")]
+    = False,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+) -> None:
+    """Run a parameter sweep (full factorial, LHS, Sobol, Morris) into a resumable folder."""
+    from experiments.sweep import SweepInterrupted, SweepWorkerError, run_sweep
+
+    try:
+        frame = _guard(lambda: run_sweep(spec, out, backend=backend, workers=workers,
+                                         scheduler=scheduler, resume=resume,
+                                         retry_errors=retry_errors, progress=not quiet))
+    except SweepWorkerError as e:
+        fail(str(e))
+        return
+    except SweepInterrupted as stop:
+        options = f" --backend {backend}" if backend != "serial" else ""
+        options += f" --scheduler {scheduler}" if scheduler else ""
+        options += f" --workers {workers}" if workers and backend != "serial" else ""
+        typer.echo(f"\nxbsim: interrupted: {stop.done} of {stop.total} runs finished and kept "
+                   f"in {out}\nresume with: xbsim sweep {spec} --out {out}{options} --resume",
+                   err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    runs = frame.drop_duplicates("run_id")
+    errors = runs[runs["status"] != "ok"]
+    typer.echo(f"{len(runs)} runs ({len(runs) - len(errors)} ok, {len(errors)} raised); "
+               f"wrote {out}/runs/ (Parquet), design.parquet, manifest.json")
+    for _, row in errors.head(SWEEP_ERRORS_SHOWN).iterrows():
+        typer.echo(f"  run {row['run_id']} (point {row['point_index']}): {row['error']}")
+
+
+@app.command()
+def sensitivity(
+    folder: Annotated[Path, typer.Argument(help="a finished sweep folder (Sobol or Morris)")],
+    metric: Annotated[list[str] | None, typer.Option(
+        help="outcome: metric or metric@REGION; repeatable (default: the sweep's outcomes)")]
+    = None,
+) -> None:
+    """Sobol first-order/total indices or Morris mu*/sigma per outcome; CSV and plots."""
+    from experiments.sensitivity import analyze_sweep
+
+    result = _guard(lambda: analyze_sweep(folder, outcomes=metric or None))
+    key = "ST" if result.method == "sobol" else "mu_star"
+    for outcome, table in result.indices.groupby("outcome", sort=False):
+        top = table.nlargest(SENSITIVITY_TOP_FACTORS, key)
+        shown = ", ".join(f"{f.removeprefix('parameters.')} {v:.3g}"
+                          for f, v in zip(top["factor"], top[key], strict=True))
+        typer.echo(f"{outcome:32} {key}: {shown}")
+    for outcome, reason in result.skipped.items():
+        typer.echo(f"{outcome:32} skipped: {reason}")
+    typer.echo(f"wrote {folder}/sensitivity/: " + ", ".join(p.name for p in result.files))
+
+
+DASHBOARD_PORT = 8765
+"""Port ``xbsim dashboard`` serves on unless told otherwise (Solara's own default)."""
+
+
+@app.command()
+def dashboard(
+    host: Annotated[str, typer.Option(help="interface to listen on (default: this machine only)")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port to serve on")]
+    = DASHBOARD_PORT,
+    open_browser: Annotated[bool, typer.Option("--open/--no-open",
+                                               help="open a browser tab")] = True,
+) -> None:
+    """Serve the interactive dashboard (Mesa SolaraViz) in the browser; Ctrl-C stops it."""
+    import os
+    import subprocess
+
+    from simulation.dashboard import vendor_frontend_assets
+
+    for problem in vendor_frontend_assets():
+        typer.echo(f"xbsim dashboard: note: {problem}", err=True)
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")  # no usage reports
+    command = [sys.executable, "-m", "solara", "run", "simulation.dashboard_app",
+               "--host", host, "--port", str(port),
+               "--open" if open_browser else "--no-open"]
+    typer.echo(f"xbsim dashboard: serving on http://{host}:{port}/ (Ctrl-C to stop)")
+    try:
+        status = subprocess.run(command, env=env, check=False).returncode
+    except KeyboardInterrupt:
+        status = 0
+    raise typer.Exit(status)
+
+
 def main() -> None:
     """Console entry point."""
     app()

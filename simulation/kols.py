@@ -56,8 +56,7 @@ class KOL(mesa.Agent):
         self.fee_per_stream = self.fee_per_post * p.kol_live_fee_multiplier
         self.commission_rate = p.kol_commission_rate
         self.contracts: list[Contract] = []
-        self.posts_made = 0
-        self.streams_made = 0
+        self.feed_index = -1  # position in the model's KolFeed
 
     @property
     def platform_name(self) -> str:
@@ -73,42 +72,109 @@ class KOL(mesa.Agent):
         """USD a seller pays per week for the given activity."""
         return self.fee_per_post * posts_per_week + self.fee_per_stream * streams_per_week
 
+    @property
+    def posts_made(self) -> int:
+        """Posts made for all sellers so far."""
+        return int(self.model.kol_feed.posts_by_kol[self.feed_index])
+
+    @property
+    def streams_made(self) -> int:
+        """Live-streams run for all sellers so far."""
+        return int(self.model.kol_feed.streams_by_kol[self.feed_index])
+
+
+class KolFeed:
+    """All KOL contracts as arrays, so a day's posts and streams are drawn in one pass.
+
+    A contract is a (KOL, seller) booking. Followers of every contract are concatenated in
+    CSR form; a day's audience is every follower of a posting contract kept with the
+    contract's reach probability. The per-KOL loop this replaces cost a Python call per KOL
+    per day (profiled at a third of run time at a million consumers).
+    """
+
+    def __init__(self, model: MarketModel) -> None:
+        self.model = model
+        self.kols: list[KOL] = list(model.kols)
+        for i, k in enumerate(self.kols):
+            k.feed_index = i
+        self.posts_by_kol = np.zeros(len(self.kols), dtype=np.int64)
+        self.streams_by_kol = np.zeros(len(self.kols), dtype=np.int64)
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Recompute the contract arrays (after set-up, or when followers change)."""
+        model = self.model
+        p = model.params
+        rows = [(k, c) for k in self.kols for c in k.contracts]
+        n = len(rows)
+        self.n = n
+        self.kol = np.array([k.feed_index for k, _ in rows], dtype=np.int64)
+        self.kol_id = np.array([k.unique_id for k, _ in rows], dtype=np.int64)
+        self.seller = np.array([c.seller for _, c in rows], dtype=np.int64)
+        self.region = np.array([k.region for k, _ in rows], dtype=np.int64)
+        self.posts_rate = np.array([c.posts_per_day for _, c in rows], dtype=float)
+        self.streams_rate = np.array([c.streams_per_day for _, c in rows], dtype=float)
+        self.view_rate = np.array([k.tier.view_rate for k, _ in rows], dtype=float)
+        live_habit = (p.live_reach_base_share + (1 - p.live_reach_base_share)
+                      * model.regions.live_commerce_share[self.region] / p.live_commerce_reference)
+        self.live_rate = np.minimum(
+            1.0, np.array([k.tier.live_view_rate for k, _ in rows], dtype=float) * live_habit)
+        authority = model.culture["kol_authority"][self.region]
+        cred = np.array([k.credibility for k, _ in rows], dtype=float)
+        self.post_gain = p.kol_trust_gain * cred * authority
+        self.live_gain = p.live_trust_gain * cred * authority
+        self.impulse = np.minimum(1.0, p.live_impulse_rate * model.culture["impulse"][self.region])
+        self.fee_post = np.array([k.fee_per_post for k, _ in rows], dtype=float)
+        self.fee_stream = np.array([k.fee_per_stream for k, _ in rows], dtype=float)
+        sizes = np.array([len(k.followers) for k, _ in rows], dtype=np.int64)
+        self.indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(sizes, out=self.indptr[1:])
+        self.followers = (np.concatenate([k.followers for k, _ in rows]) if n
+                          else np.zeros(0, dtype=np.int64))
+
+    def _audience(self, contracts: np.ndarray, rate: np.ndarray, rng: np.random.Generator
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Followers of ``contracts`` who see today's content: (consumer, contract) pairs."""
+        starts, ends = self.indptr[contracts], self.indptr[contracts + 1]
+        counts = ends - starts
+        total = int(counts.sum())
+        if total == 0:
+            z = np.zeros(0, dtype=np.int64)
+            return z, z
+        owner = np.repeat(np.arange(len(contracts)), counts)
+        pos = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + starts[owner]
+        keep = rng.random(total) < rate[owner]
+        return self.followers[pos[keep]].astype(np.int64), contracts[owner[keep]]
+
     def publish(self) -> None:
-        """Post and stream for each contracted seller today, queueing touches and occasions."""
-        if not self.contracts or len(self.followers) == 0:
+        """Today's posts and live-streams for every contract: touches, fees, occasions."""
+        if self.n == 0:
             return
         model = self.model
         rng = model.rng
         p = model.params
-        authority = model.culture["kol_authority"][self.region]
-        for c in self.contracts:
-            posts = rng.poisson(c.posts_per_day)
-            if posts:
-                seen = self._reach(self.tier.view_rate * posts, rng)
-                model.exposures.add(
-                    seen, c.seller, attention=p.kol_touch_weight,
-                    trust_gain=p.kol_trust_gain * self.credibility * authority,
-                    channel=Counter.KOL_VIEWS,
-                )
-                model.pay_marketing(c.seller, self.region, self.fee_per_post * posts)
-                self.posts_made += posts
-            if rng.random() < c.streams_per_day:
-                live_share = model.regions.live_commerce_share[self.region]
-                viewers = self._reach(self.tier.live_view_rate * (0.5 + live_share), rng)
-                model.exposures.add(
-                    viewers, c.seller, attention=p.live_touch_weight,
-                    trust_gain=p.live_trust_gain * self.credibility * authority,
-                    channel=Counter.LIVE_VIEWS,
-                )
-                impulse = p.live_impulse_rate * model.culture["impulse"][self.region]
-                buyers = viewers[rng.random(len(viewers)) < min(1.0, impulse)]
-                model.queue_live_occasions(buyers, c.seller, self.unique_id)
-                model.pay_marketing(c.seller, self.region, self.fee_per_stream)
-                self.streams_made += 1
+        posts = rng.poisson(self.posts_rate)
+        streams = rng.random(self.n) < self.streams_rate
 
-    def _reach(self, rate: float, rng: np.random.Generator) -> np.ndarray:
-        """Followers who see a piece of content: each with probability ``rate`` (capped at 1)."""
-        return self.followers[rng.random(len(self.followers)) < min(1.0, rate)]
+        posting = np.flatnonzero(posts > 0)
+        if len(posting):
+            rate = np.minimum(1.0, self.view_rate * posts)
+            who, con = self._audience(posting, rate, rng)
+            model.exposures.add(who, self.seller[con], attention=p.kol_touch_weight,
+                                trust_gain=self.post_gain[con], channel=Counter.KOL_VIEWS)
+            model.pay_marketing(self.seller[posting], self.region[posting],
+                                self.fee_post[posting] * posts[posting])
+            np.add.at(self.posts_by_kol, self.kol[posting], posts[posting])
+
+        live = np.flatnonzero(streams)
+        if len(live):
+            who, con = self._audience(live, self.live_rate, rng)
+            model.exposures.add(who, self.seller[con], attention=p.live_touch_weight,
+                                trust_gain=self.live_gain[con], channel=Counter.LIVE_VIEWS)
+            buy = rng.random(len(who)) < self.impulse[con]
+            model.queue_live_occasions(who[buy], self.seller[con[buy]], self.kol_id[con[buy]])
+            model.pay_marketing(self.seller[live], self.region[live], self.fee_stream[live])
+            np.add.at(self.streams_by_kol, self.kol[live], 1)
 
 
 def create_kols(model: MarketModel) -> list[KOL]:

@@ -23,7 +23,7 @@ from mesa.agentset import AgentSet
 from simulation import lifecycle
 from simulation.consumers import Consumer, ConsumerPopulation, Exposures, Offers
 from simulation.culture import culture_multipliers
-from simulation.kols import KOL, create_kols
+from simulation.kols import KOL, KolFeed, create_kols
 from simulation.ledger import Account, Ledger
 from simulation.levers import apply_levers
 from simulation.metrics import METRIC_NAMES, N_COUNTERS, Counter, compute_metrics, ratio
@@ -160,6 +160,7 @@ class MarketModel(mesa.Model):
             by_region.setdefault(k.region, []).append(k)
         for seller in self.seller_list:
             seller.contract_kols(by_region)
+        self.kol_feed = KolFeed(self)
 
         self.latest: dict = {}
         self.datacollector = mesa.DataCollector(
@@ -300,10 +301,11 @@ class MarketModel(mesa.Model):
         self.ledger.expense(Account.MARKETING, seller, region, amount)
         np.add.at(self.counters, (seller, region, Counter.MARKETING_SPEND), amount)
 
-    def queue_live_occasions(self, consumers: np.ndarray, seller: int, kol_id: int) -> None:
+    def queue_live_occasions(self, consumers: np.ndarray, sellers: np.ndarray,
+                             kol_ids: np.ndarray) -> None:
         """Live-stream viewers who get an impulse purchase occasion today."""
         if len(consumers):
-            self._live.append((consumers, seller, kol_id))
+            self._live.append((consumers, sellers, kol_ids))
 
     def cancel_orders(self, rows: np.ndarray) -> None:
         """Cancel and refund backorders (see :func:`simulation.lifecycle.cancel_orders`)."""
@@ -328,6 +330,7 @@ class MarketModel(mesa.Model):
         for kol in self.kols:
             if kol.region == region and kol.platform == platform:
                 kol.followers = kol.followers[:0]
+        self.kol_feed.rebuild()
 
     def data_breach(self, seller: int) -> None:
         """A seller's breach goes public: trust falls, regulators fine by regime."""
@@ -385,7 +388,7 @@ class MarketModel(mesa.Model):
         self.warehouses.do("receive_stock")
         self.sellers.shuffle_do("plan_day")
         self.sellers.shuffle_do("advertise")
-        self.kols.shuffle_do("publish")
+        self.kol_feed.publish()
 
         self.population.perceive(self.exposures, self.counters)
         self.population.update_funnel(day, self.sells_in)
@@ -414,8 +417,8 @@ class MarketModel(mesa.Model):
             z = np.zeros(0, np.int64)
             return z, z, z
         consumers = np.concatenate([c for c, _, _ in self._live])
-        sellers = np.concatenate([np.full(len(c), s) for c, s, _ in self._live])
-        kols = np.concatenate([np.full(len(c), k) for c, _, k in self._live])
+        sellers = np.concatenate([s for _, s, _ in self._live])
+        kols = np.concatenate([k for _, _, k in self._live])
         self._live = []
         return consumers, sellers, kols
 

@@ -375,6 +375,16 @@ class ModelParameters(BaseModel):
         "live-streams a contracted KOL runs for the seller",
         "assumption",
     )
+    live_reach_base_share: float = P(
+        0.5, 0.0, 1.0, "share",
+        "part of a tier's live-stream reach that does not depend on the region's live habit",
+        "assumption: half of live reach is the creator's, half the region's shopping habit",
+    )
+    live_commerce_reference: float = P(
+        0.44, 0.01, 1.0, "share of internet users",
+        "live-commerce share at which the tier's live reach applies in full",
+        "facts: 44% of SE Asian internet users shopped via live shopping (Cube Asia 2022)",
+    )
     kol_commission_rate: float = P(
         0.1, 0.0, 0.5, "share of sale",
         "commission on sales made during a KOL's live-stream",
