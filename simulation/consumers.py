@@ -232,6 +232,14 @@ class ConsumerPopulation:
         # Region multipliers gathered once per consumer (read every day).
         self.risk_weight = culture["risk_weight"][r].astype(FLOAT)
         self.loyalty = culture["loyalty"][r].astype(FLOAT)
+        self.trust_relax = (p.trust_decay / self.loyalty)[:, None].astype(FLOAT)
+        self.customer = np.zeros(n, dtype=bool)  # has paid at least one order
+        self.sells = np.ones((n, s_count), dtype=bool)  # the seller sells in my region
+        self._buffer = np.empty((n, s_count), dtype=FLOAT)
+
+    def set_sellers_regions(self, sells_in: np.ndarray) -> None:
+        """Record which sellers sell in each consumer's region ((S, R) bool)."""
+        self.sells = np.ascontiguousarray(sells_in.T[self.region])
 
     # --- counts used by metrics -----------------------------------------------------------
     def per_region(self, values: np.ndarray) -> np.ndarray:
@@ -320,34 +328,34 @@ class ConsumerPopulation:
             self.referred_by[c[first]] = rr[first]
         return len(idx)
 
-    def update_funnel(self, day: int, sells_in: np.ndarray) -> None:
+    def update_funnel(self, day: int) -> None:
         """Forget a little, then move consumers between funnel stages.
 
-        Args:
-            day: today.
-            sells_in: (S, R) bool, the seller sells in the region.
+        Consumers in an order episode (BUYING, SHARING) stay put until released. Others are
+        AWARE if any seller is known, INTERESTED if attention reached their threshold (or
+        they are past customers), and TRUSTING if also some known seller selling in their
+        region is trusted above their threshold.
         """
         p = self.params
         self.attention *= FLOAT(1.0 - p.attention_decay)
-        relax = (p.trust_decay / self.loyalty)[:, None]
-        self.trust += relax * (self.trust0 - self.trust)
+        buf = self._buffer
+        np.subtract(self.trust0, self.trust, out=buf)
+        buf *= self.trust_relax
+        self.trust += buf
 
-        stage = self.stage
-        # Buyers stay put until their order episode ends (release), including the Share day.
-        free = (stage != Stage.BUYING) & (stage != Stage.SHARING)
-        customer = self.orders.sum(axis=1) > 0
-        interested = (self.attention.max(axis=1) >= self.interest_thr) | customer
-        considered = (
-            self.aware
-            & (self.trust >= self.trust_thr[:, None])
-            & sells_in.T[self.region]
-        ).any(axis=1)
+        trusted = self.trust >= self.trust_thr[:, None]
+        trusted &= self.aware
+        trusted &= self.sells
+        considered = trusted.any(axis=1)
+        interested = self.attention.max(axis=1) >= self.interest_thr
+        interested |= self.customer
         aware = self.aware.any(axis=1)
-        new = np.where(
-            interested & considered, Stage.TRUSTING,
-            np.where(interested, Stage.INTERESTED,
-                     np.where(aware, Stage.AWARE, Stage.UNAWARE)),
-        ).astype(np.int8)
+        # 0 UNAWARE, 1 AWARE, 2 INTERESTED, 3 TRUSTING (interest implies awareness).
+        new = aware.astype(np.int8)
+        new += interested
+        new += interested & considered
+        stage = self.stage
+        free = (stage != Stage.BUYING) & (stage != Stage.SHARING)
         np.copyto(stage, new, where=free)
 
     # --- Action ---------------------------------------------------------------------------
@@ -372,7 +380,7 @@ class ConsumerPopulation:
         p = self.params
         rested = (day - self.last_purchase) >= p.min_days_between_purchases
         cand = np.flatnonzero((self.stage == Stage.TRUSTING) & rested)
-        customer = self.orders[cand].sum(axis=1) > 0
+        customer = self.customer[cand]
         rate = p.purchase_occasion_rate * occasion_boost * self.affinity[cand] * np.where(
             customer, self.loyalty[cand], 1.0
         )
@@ -423,7 +431,7 @@ class ConsumerPopulation:
             is_live[:, None], offers.live_price_days[:, r].T, offers.price_days[:, r].T
         )
         # Invited first-time buyers see the group-buy price of sellers running referrals.
-        invited = (self.referred_by[consumers] >= 0) & (self.orders[consumers].sum(axis=1) == 0)
+        invited = (self.referred_by[consumers] >= 0) & ~self.customer[consumers]
         price_days = price_days * (1.0 - np.outer(invited, offers.group_buy[s_of]))
         rating_prior = p.rating_prior_positive / (p.rating_prior_positive + p.rating_prior_negative)
         u = (

@@ -409,17 +409,18 @@ def readout_rows(model: DashboardModel) -> dict[str, list[tuple[str, str, str]]]
         ("negative_review_rate", "Negative reviews", _fmt(total["negative_review_rate"])),
         ("profit", "Profit to date (USD)", f"{total['profit']:,.0f}"),
     ]
-    return {"Set-up": setup, "Metrics": metrics}
+    return {"Metrics": metrics, "Set-up": setup}
 
 
 def _html_table(title: str, rows: list[tuple[str, str, str]]) -> str:
     cells = "".join(
-        f'<tr><td>{html.escape(label)}</td><td class="xb-value" data-key="{key}">'
+        f'<tr><td style="padding-right: 0.8em">{html.escape(label)}</td>'
+        f'<td class="xb-value" data-key="{key}" style="overflow-wrap: anywhere">'
         f"<b>{html.escape(value)}</b></td></tr>"
         for key, label, value in rows
     )
-    return (f'<div style="flex: 1; min-width: 14em"><h4>{html.escape(title)}</h4>'
-            f"<table>{cells}</table></div>")
+    return (f'<div style="flex: 1 1 18em"><h4>{html.escape(title)}</h4>'
+            f'<table style="width: 100%">{cells}</table></div>')
 
 
 @solara.component
@@ -429,8 +430,8 @@ def Readout(model: DashboardModel) -> None:
     tables = "".join(_html_table(t, rows) for t, rows in readout_rows(model).items())
     notes = "".join(f'<p class="xb-note"><b>Note:</b> {html.escape(n)}</p>'
                     for n in model.notes)
-    solara.HTML(tag="div", unsafe_innerHTML=f'<div style="display: flex; gap: 1em">{tables}'
-                f"</div>{notes}", classes=["xb-readout"])
+    solara.HTML(tag="div", unsafe_innerHTML=f'<div style="display: flex; flex-wrap: wrap; '
+                f'gap: 1em">{tables}</div>{notes}', classes=["xb-readout"])
 
 
 HOW_TO = """
@@ -665,20 +666,26 @@ ProfitPlot, _ = make_plot_component("profit", post_process=profit_axes)
 """Mesa's own plot component for the profit reporter (a function of the model)."""
 
 
+def _card(name: str, view: Any, model: DashboardModel) -> None:
+    with solara.Card(margin=0, classes=[f"xb-view-{name}"]):
+        view(model)
+
+
 @solara.component
 def DashboardViews(model: DashboardModel) -> None:
     """Every view of the dashboard in two columns (the main area of the page)."""
-    rows = [
-        [("readout", Readout), ("funnel", FunnelPlot)],
-        [("orders", OrdersPlot), ("delivery", DeliveryPlot)],
-        [("profit", ProfitPlot), ("regions", RegionBars)],
-        [("network", NetworkView), ("help", HowTo)],
-    ]
-    for row in rows:
-        with solara.Columns([1] * len(row)):
-            for name, view in row:
-                with solara.Card(margin=0, classes=[f"xb-view-{name}"]):
-                    view(model)
+    with solara.Columns([1, 1]):
+        _card("readout", Readout, model)
+        with solara.Column():
+            _card("funnel", FunnelPlot, model)
+            _card("orders", OrdersPlot, model)
+    with solara.Columns([1, 1]):
+        _card("delivery", DeliveryPlot, model)
+        _card("profit", ProfitPlot, model)
+    with solara.Columns([1, 1]):
+        _card("regions", RegionBars, model)
+        _card("network", NetworkView, model)
+    _card("help", HowTo, model)
 
 
 @solara.component

@@ -58,6 +58,8 @@ def check_invariants(model: MarketModel, rel_tol: float = 1e-9) -> None:
              "buying/sharing consumers and open orders disagree")
     _require(int(pop.orders.sum()) == int(model.counters[:, :, Counter.PAID].sum()),
              "consumer order counts and paid-order counter disagree")
+    _require(bool(np.array_equal(pop.customer, pop.orders.sum(axis=1) > 0)),
+             "customer flags and order counts disagree")
     _require(bool(((pop.trust >= 0) & (pop.trust <= 1)).all()), "trust outside [0, 1]")
     _require(bool((pop.attention >= 0).all()), "negative attention")
 

@@ -83,6 +83,7 @@ def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> 
     _count(model, sp[any_first], rp[any_first], Counter.NEW_CUSTOMERS)
     _count(model, sp[~first], rp[~first], Counter.REPEAT_PURCHASES)
     np.add.at(pop.orders, (cp, sp), 1)
+    pop.customer[cp] = True
     pop.last_purchase[cp] = day
     pop.stage[cp] = Stage.BUYING
 

@@ -139,6 +139,7 @@ class MarketModel(mesa.Model):
         self.population = ConsumerPopulation(
             self.regions, self.region_counts, trust_factor, self.culture, p, self.rng
         )
+        self.population.set_sellers_regions(self.sells_in)
         for i in range(self.population.n):
             Consumer(self, i)
         self.graph = build_social_graph(
@@ -391,7 +392,7 @@ class MarketModel(mesa.Model):
         self.kol_feed.publish()
 
         self.population.perceive(self.exposures, self.counters)
-        self.population.update_funnel(day, self.sells_in)
+        self.population.update_funnel(day)
         offers = self.build_offers()
         live = self._drain_live()
         requests = self.population.decide(day, offers, self.rng, *live,

@@ -211,7 +211,9 @@ class Seller(mesa.Agent):
             noticed = rng.binomial(impressions, p.ad_notice_rate)
             if noticed == 0:
                 continue
-            who = pool[np.searchsorted(cdf, rng.random(noticed), side="right")]
+            # Sorted draws make the binary searches cache-friendly; order is irrelevant here.
+            u = np.sort(rng.random(noticed))
+            who = pool[np.minimum(np.searchsorted(cdf, u, side="right"), len(pool) - 1)]
             model.exposures.add(who, self.index, attention=p.ad_touch_weight,
                                 channel=Counter.AD_TOUCHES)
             model.pay_marketing(self.index, r, budget[r])
