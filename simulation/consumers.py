@@ -388,7 +388,8 @@ class ConsumerPopulation:
 
         # Live-stream impulse occasions (one per consumer per day, first stream wins).
         live_consumers = np.asarray(live_consumers, dtype=np.int64)
-        ok = (self.stage[live_consumers] != Stage.BUYING) & rested[live_consumers]
+        in_episode = (self.stage == Stage.BUYING) | (self.stage == Stage.SHARING)
+        ok = ~in_episode[live_consumers] & rested[live_consumers]
         lc, ls, lk = live_consumers[ok], np.asarray(live_sellers)[ok], np.asarray(live_kols)[ok]
         if len(lc):
             first = np.unique(lc, return_index=True)[1]

@@ -1,0 +1,1 @@
+"""A straightforward per-agent implementation of the consumer dynamics, kept as a reference."""
