@@ -244,9 +244,14 @@ class ConsumerPopulation:
     # --- counts used by metrics -----------------------------------------------------------
     def per_region(self, values: np.ndarray) -> np.ndarray:
         """Sum of a per-consumer array over each region's block of consumers."""
-        c = np.zeros(len(values) + 1, dtype=np.float64)
-        np.cumsum(values, out=c[1:])
-        return c[self.block_ends] - c[self.block_starts]
+        out = np.zeros(len(self.block_starts))
+        nonempty = self.block_ends > self.block_starts
+        if nonempty.any():
+            # Blocks are contiguous, so each segment runs to the next non-empty start.
+            values = values.view(np.uint8) if values.dtype == np.bool_ else values
+            out[nonempty] = np.add.reduceat(values, self.block_starts[nonempty],
+                                            dtype=np.float64)
+        return out
 
     def region_counts(self, n_regions: int) -> dict[str, np.ndarray]:
         """Consumers, aware, customers, repeat customers, trust and stages per region."""

@@ -125,3 +125,16 @@ def test_unique_sorted_and_split_evenly():
     assert unique_sorted(np.array([5, 1, 5, 3, 1])).tolist() == [1, 3, 5]
     assert split_evenly(10, 4).tolist() == [3, 3, 2, 2]
     assert split_evenly(3, 5).sum() == 3
+
+
+def test_per_region_sums_blocks_including_empty_regions():
+    from simulation.consumers import ConsumerPopulation
+
+    pop = ConsumerPopulation.__new__(ConsumerPopulation)  # only the block layout is needed
+    counts = np.array([2, 0, 3, 0])
+    pop.block_ends = np.cumsum(counts)
+    pop.block_starts = pop.block_ends - counts
+    values = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert pop.per_region(values).tolist() == [3.0, 0.0, 12.0, 0.0]
+    mask = np.array([True, False, True, True, False])
+    assert pop.per_region(mask).tolist() == [1.0, 0.0, 2.0, 0.0]
