@@ -10,9 +10,12 @@ marks a modelling choice with its rationale, to be tightened by calibration (iss
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -556,6 +559,53 @@ KOL_TIER_TABLE: tuple[KolTier, ...] = (
 """The influencer pyramid; numbers are per tier, see the comment for sources."""
 
 
+CALIBRATION_FILE = Path(os.environ.get(
+    "XBSIM_CALIBRATION",
+    Path(__file__).resolve().parent / "data" / "calibrated_parameters.yaml",
+))
+"""Calibrated values of the free parameters (written by ``xbsim calibrate``), if present.
+
+Set ``XBSIM_CALIBRATION`` to use another calibration file (or a missing path for none).
+
+Each value replaces the declared default of its parameter; the declared default stays
+visible as the prior in :func:`parameter_table` and docs/PARAMETERS.md.
+"""
+
+
+def load_calibration(path: Path = CALIBRATION_FILE) -> dict[str, float]:
+    """Calibrated values by parameter name (empty when there is no calibration file).
+
+    Raises:
+        ValueError: naming the parameter, if a value is unknown or outside its range.
+    """
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text()) or {}
+    values = data.get("parameters", {})
+    fields = ModelParameters.model_fields
+    for name, value in values.items():
+        if name not in fields:
+            raise ValueError(f"{path.name}: parameters.{name} is not a model parameter")
+        extra = fields[name].json_schema_extra or {}
+        if not extra["lo"] <= value <= extra["hi"]:
+            raise ValueError(f"{path.name}: parameters.{name} = {value} outside "
+                             f"[{extra['lo']}, {extra['hi']}]")
+    return {k: float(v) for k, v in values.items()}
+
+
+PRIOR_DEFAULTS: dict[str, float] = {
+    name: f.default for name, f in ModelParameters.model_fields.items()
+}
+"""Declared defaults before calibration (the priors' centres)."""
+
+CALIBRATED: dict[str, float] = load_calibration()
+for _name, _value in CALIBRATED.items():
+    _field = ModelParameters.model_fields[_name]
+    _field.default = int(_value) if _field.annotation is int else _value
+if CALIBRATED:
+    ModelParameters.model_rebuild(force=True)
+
+
 @dataclass(frozen=True)
 class ParameterInfo:
     """What a user interface needs to show one parameter."""
@@ -568,6 +618,8 @@ class ParameterInfo:
     doc: str
     source: str
     is_int: bool
+    prior_default: float
+    calibrated: bool
 
 
 def parameter_table() -> list[ParameterInfo]:
@@ -585,6 +637,8 @@ def parameter_table() -> list[ParameterInfo]:
                 doc=field.description or "",
                 source=extra["source"],
                 is_int=field.annotation is int,
+                prior_default=PRIOR_DEFAULTS[name],
+                calibrated=name in CALIBRATED,
             )
         )
     return rows
@@ -602,8 +656,10 @@ def parameters_markdown() -> str:
         "|---|---|---|---|---|---|",
     ]
     for p in parameter_table():
+        default = (f"{p.default:.4g} (calibrated; prior {p.prior_default:g})" if p.calibrated
+                   else f"{p.default:g}")
         lines.append(
-            f"| `{p.name}` | {p.default:g} | [{p.lo:g}, {p.hi:g}] | {p.unit} | {p.doc} "
+            f"| `{p.name}` | {default} | [{p.lo:g}, {p.hi:g}] | {p.unit} | {p.doc} "
             f"| {p.source} |"
         )
     lines += [
