@@ -100,3 +100,19 @@ def test_unknown_lever_is_rejected_with_its_name():
     with pytest.raises(ValidationError, match=r"levers\.overseas_warehouse\.regions"):
         SellerSpec(levers={"overseas_warehouse": {"regions": []}})
     assert Levers().active() == []
+
+
+def test_budget_rebalance_keeps_split_valid():
+    from simulation.levers.base import rebalance
+    from simulation.spec import BudgetSplit
+
+    split = rebalance(BudgetSplit(ads=0.6, kols=0.4, referral=0.0), "kols", 1.0)
+    assert (split.ads, split.kols, split.referral) == (0.0, 1.0, 0.0)
+    split = rebalance(BudgetSplit(ads=0.0, kols=0.0, referral=1.0), "referral", 0.3)
+    assert (split.ads, split.kols, split.referral) == pytest.approx((0.7, 0.0, 0.3))
+    spec = SellerSpec(levers={"kol_marketing": {"budget_share": 0.5},
+                              "viral_referral": {"budget_share": 0.2}})
+    from simulation.levers import apply_levers
+    out = apply_levers(spec).budget_split
+    assert out.ads + out.kols + out.referral == pytest.approx(1.0)
+    assert out.referral == pytest.approx(0.2) and out.kols == pytest.approx(0.4)

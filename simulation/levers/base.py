@@ -63,6 +63,29 @@ class Mechanics:
         self.carbon_factor = np.ones(m + 1)
 
 
+CHANNELS = ("ads", "kols", "referral")
+
+
+def rebalance(split, channel: str, share: float):
+    """A budget split giving ``channel`` the ``share`` and scaling the others to fit.
+
+    When the other channels had nothing, the remainder goes to ads.
+
+    >>> from simulation.spec import BudgetSplit
+    >>> rebalance(BudgetSplit(ads=0.6, kols=0.4, referral=0.0), "referral", 0.2).ads
+    0.48
+    """
+    others = [c for c in CHANNELS if c != channel]
+    rest = sum(getattr(split, c) for c in others)
+    values = {channel: share}
+    for c in others:
+        if rest > 0:
+            values[c] = getattr(split, c) * (1.0 - share) / rest
+        else:
+            values[c] = (1.0 - share) if c == "ads" else 0.0
+    return split.model_copy(update=values)
+
+
 class Lever(BaseModel):
     """Base class of the levers: frozen, validated parameters with units in the docstrings."""
 

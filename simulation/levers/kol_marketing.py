@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from simulation.levers.base import Lever
+from simulation.levers.base import Lever, rebalance
 from simulation.regions import PLATFORMS
 
 
@@ -35,12 +35,7 @@ class KolMarketing(Lever):
 
     def configure(self, spec):
         """Move the budget split toward KOLs and set the tier mix."""
-        split = spec.budget_split
-        rest = split.ads + split.referral
-        scale = (1.0 - self.budget_share) / rest if rest > 0 else 0.0
-        ads = split.ads * scale if rest > 0 else 1.0 - self.budget_share
-        new = split.model_copy(update={"ads": ads, "kols": self.budget_share,
-                                       "referral": split.referral * scale})
+        new = rebalance(spec.budget_split, "kols", self.budget_share)
         return spec.model_copy(update={"budget_split": new, "kol_tier_mix": self.tier_mix})
 
     def tune(self, mech, regions) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from simulation.levers.base import Lever
+from simulation.levers.base import Lever, rebalance
 
 
 class ViralReferral(Lever):
@@ -25,13 +25,7 @@ class ViralReferral(Lever):
 
     def configure(self, spec):
         """Switch the referral programme on and reserve its budget share."""
-        split = spec.budget_split
-        rest = split.ads + split.kols
-        scale = (1.0 - self.budget_share) / rest if rest > 0 else 0.0
-        new = split.model_copy(update={
-            "ads": split.ads * scale if rest > 0 else 1.0 - self.budget_share,
-            "kols": split.kols * scale, "referral": self.budget_share,
-        })
+        new = rebalance(spec.budget_split, "referral", self.budget_share)
         return spec.model_copy(update={"referral_rebate_usd": self.rebate_usd,
                                        "budget_split": new})
 
