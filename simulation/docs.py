@@ -23,6 +23,51 @@ def metrics_markdown() -> str:
     return "\n".join(rows) + "\n"
 
 
+def _bounds(field) -> str:
+    lo = hi = None
+    for m in field.metadata:
+        lo = getattr(m, "ge", getattr(m, "gt", lo))
+        hi = getattr(m, "le", getattr(m, "lt", hi))
+    return "" if lo is None and hi is None else f"[{lo if lo is not None else ''}, " \
+        f"{hi if hi is not None else ''}]"
+
+
+def levers_markdown() -> str:
+    """Every lever: what it acts through and its parameters (docs/LEVERS.md)."""
+    from simulation.levers import LEVER_CLASSES
+
+    lines = ["# Levers and shocks", "",
+             "Generated from `simulation/levers/` and `simulation/shocks.py` by "
+             "`python -m simulation.docs`; do not edit.", "",
+             "Levers are switched on per seller (`sellers[i].levers.<name>`); they act only "
+             "through mechanisms, never on an outcome metric.", ""]
+    for cls in LEVER_CLASSES:
+        lines += [f"## `{cls.name}`", "", (cls.__doc__ or "").strip(), "",
+                  f"Acts through: {cls.mechanism}.", "",
+                  "| parameter | default | range | meaning |", "|---|---|---|---|"]
+        for name, f in cls.model_fields.items():
+            default = ("required" if f.is_required() else
+                       f.default_factory() if f.default_factory else f.default)
+            lines.append(f"| `{name}` | `{default}` | {_bounds(f)} | {f.description or ''} |")
+        lines.append("")
+    lines += ["# Shocks", "", "Declared in a spec's `shocks:` list with their timing and size.",
+              ""]
+    from simulation import shocks as sh
+
+    for cls in (sh.FxShock, sh.LogisticsDisruption, sh.RegulationTightening, sh.DataBreach,
+                sh.PlatformBan, sh.PeakSale):
+        kind = cls.model_fields["kind"].default
+        lines += [f"## `{kind}`", "", (cls.__doc__ or "").strip(), "",
+                  "| field | default | range | meaning |", "|---|---|---|---|"]
+        for name, f in cls.model_fields.items():
+            if name == "kind":
+                continue
+            default = "required" if f.is_required() else f"`{f.default}`"
+            lines.append(f"| `{name}` | {default} | {_bounds(f)} | {f.description or ''} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def _replace_block(text: str, name: str, body: str) -> str:
     pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
     if not pattern.search(text):
@@ -39,6 +84,7 @@ def render_odd(text: str) -> str:
 def main(docs: Path = DOCS) -> None:
     """Rewrite the generated documentation in place."""
     (docs / "PARAMETERS.md").write_text(parameters_markdown())
+    (docs / "LEVERS.md").write_text(levers_markdown())
     odd = docs / "ODD.md"
     odd.write_text(render_odd(odd.read_text()))
 

@@ -13,6 +13,12 @@ def test_parameter_doc_is_current():
     assert (DOCS / "PARAMETERS.md").read_text() == parameters_markdown(), HINT
 
 
+def test_lever_doc_is_current():
+    from simulation.docs import levers_markdown
+
+    assert (DOCS / "LEVERS.md").read_text() == levers_markdown(), HINT
+
+
 def test_odd_tables_are_current():
     odd = (DOCS / "ODD.md").read_text()
     assert render_odd(odd) == odd, HINT
