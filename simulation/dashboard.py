@@ -282,7 +282,11 @@ class DashboardModel(MarketModel):
             local_payments=local_payments, compliance_spend=compliance_spend,
             parameters=parameters,
         )
-        self.seed = parse_seed(seed)
+        try:
+            self.seed = parse_seed(seed)
+        except ValueError as e:  # a typo in the text field must not take the page down
+            self.seed = DEFAULT_SEED
+            notes.append(f"{e}; using {DEFAULT_SEED}")
         self.notes = notes
         # Daily flows for the views: delivered orders and their summed delivery days.
         self.delivered_log: list[float] = []
@@ -428,25 +432,27 @@ def Readout(model: DashboardModel) -> None:
     """Set-up and metrics as text, so the run can be read (and checked), not only seen."""
     update_counter.get()
     tables = "".join(_html_table(t, rows) for t, rows in readout_rows(model).items())
-    notes = "".join(f'<p class="xb-note"><b>Note:</b> {html.escape(n)}</p>'
+    notes = "".join(f'<p class="xb-note" style="color: #b71c1c"><b>Note:</b> '
+                    f"{html.escape(n)}</p>"
                     for n in model.notes)
-    solara.HTML(tag="div", unsafe_innerHTML=f'<div style="display: flex; flex-wrap: wrap; '
-                f'gap: 1em">{tables}</div>{notes}', classes=["xb-readout"])
+    solara.HTML(tag="div", unsafe_innerHTML=f'{notes}<div style="display: flex; '
+                f'flex-wrap: wrap; gap: 1em">{tables}</div>', classes=["xb-readout"])
 
 
 HOW_TO = """
-**How to use.** Set the controls under *Model Parameters*, then press **Reset**: the model is
-rebuilt with them (the *Set-up* table shows what it runs). **Step** advances one day (*Render
-Interval* days per click); **▶** plays until the horizon.
-
-**What to try.** Put an overseas warehouse in BR and watch delivery days and repurchase; switch
-on local payment methods and watch cart abandonment; move budget from ads to KOLs and watch
-the funnel. The same seed gives the same market, so differences come from your change.
-
-**The network.** A snowball sample of one region's consumers (ties followed from a random
-start); bigger dots have more ties. Word of mouth travels along these ties.
+<p><b>How to use.</b> Set the controls under <i>Model Parameters</i>, then press <b>Reset</b>:
+the model is rebuilt with them (the <i>Set-up</i> table shows what it runs). <b>Step</b>
+advances one day (<i>Render Interval</i> days per click); <b>&#9654;</b> plays until the
+horizon.</p>
+<p><b>What to try.</b> Put an overseas warehouse in BR and watch delivery days and
+repurchase; switch on local payment methods and watch cart abandonment; move budget from ads
+to KOLs and watch the funnel. The same seed gives the same market, so differences come from
+your change.</p>
+<p><b>The network.</b> A snowball sample of one region's consumers (ties followed from a
+random start); bigger dots have more ties. Word of mouth travels along these ties.</p>
 """
-"""Short guide shown next to the network view."""
+"""Short guide at the foot of the page (HTML: Solara's Markdown would fetch a diagram
+library from a CDN on every page)."""
 
 
 FIGURE_SIZE = (5.5, 3.2)
@@ -477,7 +483,8 @@ def FunnelPlot(model: DashboardModel) -> None:
     fig, ax = _figure(legend_beside=True)
     ax.stackplot(shares.index, shares.T.to_numpy(), labels=stages,
                  colors=[STAGE_COLOURS[s] for s in Stage])
-    ax.set(xlabel="day", ylabel="share of consumers", title="SICAS funnel", ylim=(0, 1))
+    ax.set(xlabel="day", ylabel="share of consumers", title="SICAS funnel", ylim=(0, 1),
+           xlim=(0, max(model.steps, 1)))
     ax.legend(loc="center left", bbox_to_anchor=(1, 0.5), fontsize="small")
     solara.FigureMatplotlib(fig, format="png")
 
@@ -490,7 +497,8 @@ def OrdersPlot(model: DashboardModel) -> None:
     daily = np.diff(orders, prepend=0.0)
     fig, ax = _figure()
     ax.stairs(daily, np.arange(len(daily) + 1) - 0.5, fill=True, color=STAGE_COLOURS[Stage.BUYING])
-    ax.set(xlabel="day", ylabel="paid orders", title="Orders per day")
+    ax.set(xlabel="day", ylabel="paid orders", title="Orders per day",
+           xlim=(-0.5, max(model.steps, 1) + 0.5))
     ax.set_ylim(bottom=0)
     solara.FigureMatplotlib(fig, format="png")
 
@@ -691,7 +699,7 @@ def DashboardViews(model: DashboardModel) -> None:
 @solara.component
 def HowTo(model: DashboardModel) -> None:
     """The short guide (takes the model only to fit the views' signature)."""
-    solara.Markdown(HOW_TO)
+    solara.HTML(tag="div", unsafe_innerHTML=HOW_TO)
 
 
 __all__ = [

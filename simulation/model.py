@@ -140,8 +140,7 @@ class MarketModel(mesa.Model):
             self.regions, self.region_counts, trust_factor, self.culture, p, self.rng
         )
         self.population.set_sellers_regions(self.sells_in)
-        for i in range(self.population.n):
-            Consumer(self, i)
+        self._consumer_agents = [Consumer(self, i) for i in range(self.population.n)]
         self.graph = build_social_graph(
             self.population.region, p.mean_degree, p.degree_exponent,
             p.cross_region_tie_share, self.rng,
@@ -255,6 +254,10 @@ class MarketModel(mesa.Model):
                 fallback[covers] = k
                 out[covers & ((np.asarray(methods) & pr.methods) != 0)] = k
         return np.where(out >= 0, out, fallback)
+
+    def consumer(self, index: int) -> Consumer:
+        """The Consumer agent viewing row ``index`` of the population."""
+        return self._consumer_agents[index]
 
     # --- agent sets -----------------------------------------------------------------------
     def _agents_of(self, cls: type) -> AgentSet:
@@ -442,7 +445,7 @@ class MarketModel(mesa.Model):
         )
         self.latest = {
             "by_region": by_region,
-            "total": total,
+            "total": {k: float(v) for k, v in total.items()},
             "stage_counts": counts["stage"].sum(axis=0),
         }
         dc = getattr(self, "datacollector", None)

@@ -29,6 +29,7 @@ def test_consumer_agents_are_views_onto_the_population(small_spec):
     for _ in range(30):
         model.step()
     agent = model.agents_by_type[Consumer].select(lambda a: a.index == 17).to_list()[0]
+    assert model.consumer(17) is agent
     pop = model.population
     assert agent.region == model.regions.codes[pop.region[17]]
     assert agent.stage == Stage(int(pop.stage[17]))

@@ -120,8 +120,7 @@ class PerAgentMarketModel(MarketModel):
         super().__init__(*args, **kwargs)
         for consumer in list(self.consumers):
             consumer.remove()  # replace the array views by decision-making agents
-        for i in range(self.population.n):
-            PerAgentConsumer(self, i)
+        self._consumer_agents = [PerAgentConsumer(self, i) for i in range(self.population.n)]
         self.requests: list[tuple[int, int, int]] = []
         self.population.perceive = self._perceive_one_by_one
         self.population.update_funnel = self._update_funnel_per_agent
