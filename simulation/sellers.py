@@ -161,9 +161,8 @@ class Seller(mesa.Agent):
         modes = self.direct_mode_for(np.arange(len(self.prices)))
         transit = (regions.ship_days[:, modes] * self.mech.transit_factor[:, modes]
                    * model.mode_delay_factor[:, modes]).T
-        direct_days = logistics.promised_days(
-            p.hub_processing_days, transit, model.customs_delay[None, :]
-        )
+        customs = model.customs_delay * self.mech.customs_factor
+        direct_days = logistics.promised_days(p.hub_processing_days, transit, customs[None, :])
         local_days = p.overseas_processing_days + regions.last_mile_days
         promised = np.where(local[None, :], local_days[None, :], direct_days)
         return price, promised

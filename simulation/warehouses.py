@@ -193,7 +193,8 @@ class Warehouse(mesa.Agent):
                 model.mode_delay_factor[r, mode])
             cv = p.transit_cv * mech.transit_cv_factor
             transit = logistics.lognormal_days(mean, cv, rng, n)
-            customs = logistics.customs_days(model.customs_delay[r], rng, n)
+            customs = logistics.customs_days(model.customs_delay[r] * mech.customs_factor[r],
+                                             rng, n)
             cost = regions.ship_cost[r, mode] * mech.ship_cost_factor[r, mode]
             lost = rng.random(n) < regions.ship_loss[r, mode]
             cross = np.ones(n, dtype=bool)

@@ -116,3 +116,31 @@ def test_budget_rebalance_keeps_split_valid():
     out = apply_levers(spec).budget_split
     assert out.ads + out.kols + out.referral == pytest.approx(1.0)
     assert out.referral == pytest.approx(0.2) and out.kols == pytest.approx(0.4)
+
+
+def test_custom_lever_registered_and_validated():
+    from pydantic import Field, ValidationError
+
+    from simulation.levers import CUSTOM_LEVERS, Lever, register_lever
+
+    @register_lever
+    class CustomsPreclearance(Lever):
+        name = "test_customs_preclearance"
+        mechanism = "customs delay of direct parcels"
+        delay_cut: float = Field(0.5, ge=0, le=1)
+
+        def tune(self, mech, regions):
+            mech.customs_factor *= 1.0 - self.delay_cut
+
+    try:
+        spec = _spec({"custom": {"test_customs_preclearance": {"delay_cut": 0.9}}}, days=5)
+        m = MarketModel(spec, rng=1)
+        assert (m.seller_list[0].mech.customs_factor == pytest.approx(0.1))
+        with pytest.raises(ValidationError, match="delay_cut"):
+            _spec({"custom": {"test_customs_preclearance": {"delay_cut": 3}}})
+        with pytest.raises(ValidationError, match="unknown custom lever"):
+            _spec({"custom": {"nope": {}}})
+        with pytest.raises(ValueError, match="built-in"):
+            register_lever(type("X", (Lever,), {"name": "overseas_warehouse"}))
+    finally:
+        CUSTOM_LEVERS.pop("test_customs_preclearance", None)

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from simulation.levers.base import Lever, Mechanics
 from simulation.levers.data_compliance import DataCompliance
@@ -33,6 +35,23 @@ LEVER_CLASSES: tuple[type[Lever], ...] = (
 """Every lever, in the order they are applied (structural changes compose in this order)."""
 
 
+CUSTOM_LEVERS: dict[str, type[Lever]] = {}
+"""Levers registered by users with :func:`register_lever` (name -> class)."""
+
+
+def register_lever(cls: type[Lever]) -> type[Lever]:
+    """Make a user-defined lever usable in specs as ``levers: {custom: {<name>: {...}}}``.
+
+    Usable as a class decorator. The name must not clash with a built-in lever.
+    """
+    if not cls.name:
+        raise ValueError(f"{cls.__name__}: set the class attribute 'name'")
+    if cls.name in {c.name for c in LEVER_CLASSES}:
+        raise ValueError(f"{cls.name!r} is a built-in lever")
+    CUSTOM_LEVERS[cls.name] = cls
+    return cls
+
+
 class Levers(BaseModel):
     """Which levers a seller pulls (None: off). Unknown names are rejected."""
 
@@ -52,10 +71,24 @@ class Levers(BaseModel):
     small_batch_replenishment: SmallBatchReplenishment | None = None
     green_logistics: GreenLogistics | None = None
     seller_credit_certification: SellerCreditCertification | None = None
+    custom: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="registered user levers: name -> parameters")
+
+    @field_validator("custom")
+    @classmethod
+    def _known_custom(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name, params in value.items():
+            if name not in CUSTOM_LEVERS:
+                raise ValueError(f"unknown custom lever {name!r}; registered: "
+                                 f"{sorted(CUSTOM_LEVERS)} (see register_lever)")
+            CUSTOM_LEVERS[name].model_validate(params)  # errors name the lever's field
+        return value
 
     def active(self) -> list[Lever]:
-        """The levers switched on, in application order."""
-        return [getattr(self, c.name) for c in LEVER_CLASSES if getattr(self, c.name) is not None]
+        """The levers switched on, in application order (custom levers last)."""
+        built_in = [getattr(self, c.name) for c in LEVER_CLASSES
+                    if getattr(self, c.name) is not None]
+        return built_in + [CUSTOM_LEVERS[n].model_validate(p) for n, p in self.custom.items()]
 
 
 def apply_levers(spec):
@@ -65,6 +98,7 @@ def apply_levers(spec):
     return spec
 
 
-assert [c.name for c in LEVER_CLASSES] == list(Levers.model_fields), "keep the orders equal"
+assert [c.name for c in LEVER_CLASSES] == list(Levers.model_fields)[:-1], "keep orders equal"
 
-__all__ = ["LEVER_CLASSES", "Lever", "Levers", "Mechanics", "apply_levers"]
+__all__ = ["CUSTOM_LEVERS", "LEVER_CLASSES", "Lever", "Levers", "Mechanics", "apply_levers",
+           "register_lever"]

@@ -30,6 +30,7 @@ class Mechanics:
     n_modes: int
     transit_factor: np.ndarray = field(init=False)  # (R, M) multiplies mean transit days
     transit_cv_factor: float = 1.0  # multiplies transit variability
+    customs_factor: np.ndarray = field(init=False)  # (R,) multiplies mean customs delay
     ship_cost_factor: np.ndarray = field(init=False)  # (R, M) multiplies parcel cost
     multimodal_threshold_usd: float | None = None  # None: one direct mode for all
     high_value_mode: int = 0
@@ -56,6 +57,7 @@ class Mechanics:
         r, m = self.n_regions, self.n_modes
         self.transit_factor = np.ones((r, m))
         self.ship_cost_factor = np.ones((r, m))
+        self.customs_factor = np.ones(r)
         self.targeting_data_share = np.zeros(r)
         self.breach_hazard_factor = np.ones(r)
         self.fine_factor = np.ones(r)
