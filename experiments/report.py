@@ -10,14 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from experiments.compare import t_interval
 from experiments.manifest import atomic_write_text
+from experiments.plotting import new_figure
 from experiments.scenarios import ScenarioFile
 
 OUTCOMES = ("orders", "gmv", "profit", "conversion_rate", "repurchase_rate",
@@ -33,11 +31,12 @@ MECHANISMS = ("mean_delivery_days", "local_delivery_share", "negative_review_rat
 """Intermediate quantities through which levers act (delivery, trust, payments, stock...)."""
 
 
+
 def _bar_with_ci(ax, table: pd.DataFrame, metric: str) -> None:
     t = table[(table.metric == metric) & (table.region == "all") & (table.seller == "all")]
     err = np.vstack([t["mean"] - t["ci_low"], t["ci_high"] - t["mean"]])
     ax.bar(t["scenario"], t["mean"], yerr=np.nan_to_num(err), capsize=4,
-           color=plt.cm.tab10(np.arange(len(t)) % 10))
+           color=matplotlib.colormaps["tab10"](np.arange(len(t)) % 10))
     ax.set_title(metric, fontsize=10)
     ax.tick_params(axis="x", rotation=30, labelsize=8)
 
@@ -49,18 +48,16 @@ def write_report(scen: ScenarioFile, table: pd.DataFrame, diffs: pd.DataFrame,
     metrics = [m for m in (*OUTCOMES, *MECHANISMS) if m in set(table.metric)]
     n_cols = 4
     n_rows = int(np.ceil(len(metrics) / n_cols))
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(4 * n_cols, 3.2 * n_rows),
-                             constrained_layout=True, squeeze=False)
+    fig, axes = new_figure(n_rows, n_cols, figsize=(4 * n_cols, 3.2 * n_rows), squeeze=False)
     for ax, m in zip(axes.flat, metrics, strict=False):
         _bar_with_ci(ax, table, m)
     for ax in list(axes.flat)[len(metrics):]:
         ax.set_visible(False)
     fig.suptitle(f"{scen.name}: all regions, mean and 95% CI")
     fig.savefig(out / "metrics_by_scenario.png", dpi=110)
-    plt.close(fig)
 
     by_region = table[(table.seller == "all") & (table.region != "all")]
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4), constrained_layout=True)
+    fig, axes = new_figure(1, 3, figsize=(15, 4))
     for ax, m in zip(axes, ("repurchase_rate", "negative_review_rate", "mean_delivery_days"),
                      strict=True):
         piv = by_region[by_region.metric == m].pivot(index="region", columns="scenario",
@@ -75,15 +72,15 @@ def write_report(scen: ScenarioFile, table: pd.DataFrame, diffs: pd.DataFrame,
         piv.plot.bar(ax=ax, yerr=np.nan_to_num(yerr), capsize=2, width=0.8)
         ax.set_title(m)
     fig.savefig(out / "metrics_by_region.png", dpi=110)
-    plt.close(fig)
 
     d = diffs[(diffs.seller == "all") & (diffs.region == "all") & diffs.metric.isin(metrics)]
     if not d.empty:
-        fig, ax = plt.subplots(figsize=(8, 0.35 * len(d) + 1.5), constrained_layout=True)
+        fig, ax = new_figure(figsize=(8, 0.35 * len(d) + 1.5))
         labels = [f"{r.scenario}: {r.metric}" for r in d.itertuples()]
         rel = d["relative_change"].to_numpy()
-        scale = np.where(np.isfinite(rel) & (d["diff_mean"].to_numpy() != 0),
-                         rel / d["diff_mean"].to_numpy(), np.nan)
+        dm = d["diff_mean"].to_numpy()
+        scale = np.full(len(d), np.nan)
+        np.divide(rel, dm, out=scale, where=np.isfinite(rel) & (dm != 0))
         y = np.arange(len(d))
         ax.errorbar(rel, y, xerr=np.nan_to_num(np.abs(np.vstack([
             (d["diff_mean"] - d["diff_ci_low"]).to_numpy() * scale,
@@ -92,9 +89,8 @@ def write_report(scen: ScenarioFile, table: pd.DataFrame, diffs: pd.DataFrame,
         ax.set_yticks(y, labels, fontsize=8)
         ax.set_xlabel(f"relative change against '{scen.baseline_name}' (paired, 95% CI)")
         fig.savefig(out / "differences.png", dpi=110)
-        plt.close(fig)
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4), constrained_layout=True)
+    fig, axes = new_figure(1, 3, figsize=(15, 4))
     for ax, m in zip(axes, ("orders", "repurchase_rate", "mean_delivery_days"), strict=True):
         agg = ts.groupby(["scenario", "replication", "step"])[m].mean().reset_index()
         for name, g in agg.groupby("scenario", sort=False):
@@ -107,7 +103,6 @@ def write_report(scen: ScenarioFile, table: pd.DataFrame, diffs: pd.DataFrame,
         ax.set(title=f"{m} (mean over regions, 95% band)", xlabel="day")
         ax.legend(fontsize=8)
     fig.savefig(out / "timeseries.png", dpi=110)
-    plt.close(fig)
 
     total = table[(table.seller == "all") & (table.region == "all")]
     lines = [f"# {scen.name}", "", scen.description, "",

@@ -151,7 +151,7 @@ class KolFeed:
         if self.n == 0:
             return
         model = self.model
-        rng = model.rng
+        rng = model.streams.kol_feed
         p = model.params
         posts = rng.poisson(self.posts_rate)
         streams = rng.random(self.n) < self.streams_rate
@@ -180,7 +180,7 @@ class KolFeed:
 def create_kols(model: MarketModel) -> list[KOL]:
     """Create each region's KOL pyramid, followers drawn from the platform's users there."""
     p = model.params
-    rng = model.rng
+    rng = model.streams.kols
     pop = model.population
     kols: list[KOL] = []
     if p.kols_per_region == 0:

@@ -35,7 +35,7 @@ def _count(model: MarketModel, sellers, regions, counter: Counter, amount=1.0) -
 def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> None:
     """Settle today's purchase requests and the fraud attempts that come with them."""
     p = model.params
-    rng = model.rng
+    rng = model.streams.checkout
     pop = model.population
     day = model.steps
     n = len(requests)
@@ -113,7 +113,7 @@ def _take_payment(model: MarketModel, s, r, provider, value) -> None:
 
 def _fraud_attempts(model: MarketModel, s: np.ndarray, r: np.ndarray) -> None:
     """Fraudsters' checkouts arrive in proportion to legitimate ones; screening blocks some."""
-    rng = model.rng
+    rng = model.streams.fraud
     n_s, n_r = model.counters.shape[:2]
     legit = np.zeros((n_s, n_r))
     np.add.at(legit, (s, r), 1)
@@ -185,7 +185,7 @@ def advance_parcels(model: MarketModel) -> None:
         book["state"][lo] = OrderState.LOST
         model.ledger.refund(s[lost], r[lost], value[lost])
         _count(model, s[lost], r[lost], Counter.LOST)
-        complains = model.rng.random(len(lo)) < p.lost_parcel_review_rate
+        complains = model.streams.experience.random(len(lo)) < p.lost_parcel_review_rate
         _count(model, s[lost][complains], r[lost][complains], Counter.REVIEWS)
         _count(model, s[lost][complains], r[lost][complains], Counter.NEGATIVE_REVIEWS)
         consumers = book["consumer"][lo].astype(np.int64)
@@ -242,14 +242,15 @@ def review_and_return(model: MarketModel) -> None:
     quality = model.quality_of(s, book["product"][due].astype(np.int64))
     days = book["t_arrive"][due] - book["t_created"][due]
     local = book["local"][due]
-    out = pop.review(c, s, quality, days, local, model.regions.return_rate_norm[r], model.rng)
+    rng = model.streams.experience
+    out = pop.review(c, s, quality, days, local, model.regions.return_rate_norm[r], rng)
     book["state"][due] = OrderState.REVIEWED
     book["returning"][due] = out.returned
     _count(model, s[out.reviewed], r[out.reviewed], Counter.REVIEWS)
     _count(model, s[out.negative], r[out.negative], Counter.NEGATIVE_REVIEWS)
     # Only buyers with enough ties to invite earn referral rebates (invite threshold).
     inviting = model.referral_active[s] & (model.degree[c] >= model.invite_threshold[s])
-    pop.share(c, s, out.satisfaction, inviting, model.graph, model.exposures, model.rng)
+    pop.share(c, s, out.satisfaction, inviting, model.graph, model.exposures, rng)
 
 
 def cancel_orders(model: MarketModel, rows: np.ndarray) -> None:

@@ -35,6 +35,7 @@ from simulation.regions import Catalog, RegionTable, load_catalog
 from simulation.sellers import Seller
 from simulation.shocks import apply_shocks
 from simulation.spec import MarketSpec, PaymentProviderSpec, check_region_references
+from simulation.streams import RandomStreams
 from simulation.warehouses import Warehouse
 
 
@@ -96,6 +97,7 @@ class MarketModel(mesa.Model):
         catalog: Catalog | None = None,
     ) -> None:
         super().__init__(rng=rng)
+        self.streams = RandomStreams.spawn_from(self.rng)
         spec = spec if spec is not None else MarketSpec()
         self.params = p = spec.parameters
         if catalog is None:
@@ -137,13 +139,14 @@ class MarketModel(mesa.Model):
         # Consumers, their social graph, and the KOLs they follow.
         trust_factor = np.stack([s.initial_trust_factor() for s in self.seller_list])
         self.population = ConsumerPopulation(
-            self.regions, self.region_counts, trust_factor, self.culture, p, self.rng
+            self.regions, self.region_counts, trust_factor, self.culture, p,
+            self.streams.population
         )
         self.population.set_sellers_regions(self.sells_in)
         self._consumer_agents = [Consumer(self, i) for i in range(self.population.n)]
         self.graph = build_social_graph(
             self.population.region, p.mean_degree, p.degree_exponent,
-            p.cross_region_tie_share, self.rng,
+            p.cross_region_tie_share, self.streams.graph,
         )
         self.degree = self.graph.degree()
         starts = np.concatenate([[0], np.cumsum(self.region_counts)])
@@ -388,7 +391,7 @@ class MarketModel(mesa.Model):
         """Advance the market by one day."""
         day = self.steps
         apply_shocks(self, day)
-        self.fx.step(self.rng)
+        self.fx.step(self.streams.market)
         self.warehouses.do("receive_stock")
         self.sellers.shuffle_do("plan_day")
         self.sellers.shuffle_do("advertise")
@@ -398,7 +401,7 @@ class MarketModel(mesa.Model):
         self.population.update_funnel(day)
         offers = self.build_offers()
         live = self._drain_live()
-        requests = self.population.decide(day, offers, self.rng, *live,
+        requests = self.population.decide(day, offers, self.streams.decisions, *live,
                                           occasion_boost=self.occasion_boost)
         lifecycle.checkout(self, requests, offers)
 

@@ -41,6 +41,7 @@ class Seller(mesa.Agent):
         self.name = spec.name
         self.index = len(model.seller_list)
         model.seller_list.append(self)
+        self.stream = model.streams.seller(self.index)  # contracts, ads and breaches
         regions = model.regions
         self.prices = np.array([p.price_usd for p in spec.products])
         self.unit_costs = np.array([p.unit_cost_usd for p in spec.products])
@@ -98,7 +99,7 @@ class Seller(mesa.Agent):
     def contract_kols(self, kols_by_region: dict[int, list[KOL]]) -> None:
         """Book KOLs per region and tier until each tier's weekly budget is used up."""
         p = self.model.params
-        rng = self.model.rng
+        rng = self.stream
         weekly = self.daily_budget("kols") * DAYS_PER_WEEK
         mix = np.array([self.spec.kol_tier_mix.get(t, 0.0) for t in KOL_TIERS])
         mix = mix / mix.sum()
@@ -189,14 +190,14 @@ class Seller(mesa.Agent):
             ledger.expense(Account.SERVICES, s, all_regions, services)
         halvings = spend_per_1k / p.compliance_halving_spend_per_1k
         hazard = p.breach_base_daily_rate * self.mech.data_volume_factor * 0.5**halvings
-        if model.rng.random() < hazard:
+        if self.stream.random() < hazard:
             model.data_breach(s)
 
     def advertise(self) -> None:
         """Buy social ad impressions in each region; noticed ones become touches."""
         model = self.model
         p = model.params
-        rng = model.rng
+        rng = self.stream
         budget = self.daily_budget("ads")
         regions = model.regions
         cpm = p.ad_cpm_usd_at_reference_income * regions.gdp_per_capita / p.reference_income_usd

@@ -57,7 +57,7 @@ class Warehouse(mesa.Agent):
         self.demand_history = np.zeros((rep.forecast_window_days, n_products))
         self.stock = np.zeros(n_products, dtype=np.int64)
         self.pipeline: list[tuple[float, np.ndarray]] = []
-        self.review_offset = int(model.rng.integers(rep.review_period_days))
+        self.review_offset = int(model.streams.warehouses.integers(rep.review_period_days))
         initial = np.ceil(self.prior_daily_demand * rep.initial_stock_days).astype(np.int64)
         self._buy(initial, arrival=0.0)
         self.receive_stock()
@@ -184,7 +184,7 @@ class Warehouse(mesa.Agent):
         n = len(rows)
         unit_cost = book["unit_cost"][rows]
         model.ledger.cost_of_sale(s, r, unit_cost)
-        rng = model.rng
+        rng = model.streams.logistics
         mech = self.seller.mech
         processing = np.full(n, model.steps + self.processing_days)
         if self.kind == "hub":
