@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 from pydantic import ValidationError
 
 from simulation.spec import format_validation_error
@@ -40,6 +41,10 @@ def _guard(fn):
         fail("invalid input:\n" + format_validation_error(e, prefix="  "))
     except (ValueError, KeyError, FileNotFoundError) as e:
         fail(str(e).strip("'\""))
+    except yaml.YAMLError as e:  # safe loader: python tags and malformed files end here
+        fail(f"not valid YAML: {str(e).splitlines()[0]}")
+    except OSError as e:  # unreadable input, read-only or full output folder
+        fail(f"{e.strerror or e}: {e.filename or ''}".rstrip(": "))
     return None
 
 
