@@ -62,15 +62,18 @@ def paired_differences(runs: pd.DataFrame, baseline: str) -> pd.DataFrame:
                                        "diff_ci_low", "diff_ci_high", "relative_change", "n"])
 
 
-def run_comparison(scen: ScenarioFile, out: Path, replications: int | None = None,
-                   show_progress: bool = True) -> dict[str, pd.DataFrame]:
-    """Run every scenario ``replications`` times with common seeds; write tables and a report."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+def simulate_scenarios(scen: ScenarioFile, replications: int | None = None,
+                       show_progress: bool = True
+                       ) -> tuple[pd.DataFrame, pd.DataFrame, list[int]]:
+    """Run every scenario with the common replication seeds.
+
+    Returns:
+        (runs: long summaries with scenario, replication and seed columns; time series;
+        the seeds).
+    """
     n = replications or scen.replications
     seeds = replication_seeds(scen.master_seed, n)
     specs = scen.specs()
-    t0 = time.perf_counter()
     summaries, series = [], []
     total_days = sum(s.horizon_days for s in specs.values()) * n
     with tqdm(total=total_days, unit="day", desc="simulating", disable=not show_progress) as bar:
@@ -80,9 +83,18 @@ def run_comparison(scen: ScenarioFile, out: Path, replications: int | None = Non
                 summaries.append(r.summary.assign(scenario=name, replication=k, seed=seed))
                 series.append(r.timeseries.assign(scenario=name, replication=k, seed=seed))
     runs = pd.concat(summaries, ignore_index=True)
-    ts = pd.concat(series, ignore_index=True)
     if scen.metrics:
         runs = runs[runs["metric"].isin(scen.metrics)]
+    return runs, pd.concat(series, ignore_index=True), seeds
+
+
+def run_comparison(scen: ScenarioFile, out: Path, replications: int | None = None,
+                   show_progress: bool = True) -> dict[str, pd.DataFrame]:
+    """Run every scenario ``replications`` times with common seeds; write tables and a report."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    runs, ts, seeds = simulate_scenarios(scen, replications, show_progress)
     table = summarise(runs, ["scenario", "seller", "region", "metric"])
     diffs = paired_differences(runs, scen.baseline_name)
     runs.to_parquet(out / "runs.parquet", index=False)
@@ -94,5 +106,5 @@ def run_comparison(scen: ScenarioFile, out: Path, replications: int | None = Non
     write_report(scen, table, diffs, ts, out)
     timings = {"total": time.perf_counter() - t0}
     write_manifest(out, build_manifest(scen.model_dump(), seeds, timings,
-                                       command="xbsim compare", replications=n))
+                                       command="xbsim compare", replications=len(seeds)))
     return {"runs": runs, "table": table, "differences": diffs, "timeseries": ts}

@@ -269,6 +269,55 @@ def dashboard(
     raise typer.Exit(status)
 
 
+figures_app = typer.Typer(help="Published figures: list, build, verify.",
+                          no_args_is_help=True)
+app.add_typer(figures_app, name="figures")
+
+
+@figures_app.command("list")
+def figures_list() -> None:
+    """List the published figures with their captions."""
+    from experiments.figures.registry import all_figures
+
+    for name, fig in all_figures().items():
+        typer.echo(f"{name:36} {fig.title}")
+
+
+@figures_app.command("build")
+def figures_build(
+    names: Annotated[list[str] | None, typer.Argument(help="figures (default: all)")] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+) -> None:
+    """Simulate and draw figures into results/figures/<name>/ (PNG, SVG, data, manifest)."""
+    from experiments.figures.registry import build, select
+
+    for fig in _guard(lambda: select(names)):
+        folder = build(fig, show_progress=not quiet)
+        typer.echo(f"built {fig.name} -> {folder}")
+
+
+@figures_app.command("verify")
+def figures_verify(
+    names: Annotated[list[str] | None, typer.Argument(help="figures (default: all)")] = None,
+) -> None:
+    """Rebuild figure data and compare with the stored data; exit 1 naming what differs."""
+    from experiments.figures.registry import select, verify
+
+    failed = []
+    for fig in _guard(lambda: select(names)):
+        problems = verify(fig)
+        if problems:
+            failed.append(fig.name)
+            typer.echo(f"MISMATCH {fig.name}:")
+            for p in problems:
+                typer.echo(f"  {p}")
+        else:
+            typer.echo(f"ok       {fig.name}")
+    if failed:
+        typer.echo(f"{len(failed)} figure(s) do not reproduce: {', '.join(failed)}", err=True)
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Console entry point."""
     app()
