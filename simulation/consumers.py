@@ -448,6 +448,7 @@ class ConsumerPopulation:
             - p.beta_delivery * risk * offers.promised_days[:, r].T / p.patience_days
             + p.beta_rating * risk * (offers.rating[s_of][:, r].T - rating_prior)
             + p.beta_green * np.outer(self.green[consumers], offers.green)
+            + (p.live_excitement_utility * is_live * self.culture["impulse"][r])[:, None]
         )
         allowed = offers.available[:, r].T.copy()
         # Regular occasions consider trusted, known sellers; a live occasion only the streamer.

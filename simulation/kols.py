@@ -114,6 +114,10 @@ class KolFeed:
         self.region = np.array([k.region for k, _ in rows], dtype=np.int64)
         self.posts_rate = np.array([c.posts_per_day for _, c in rows], dtype=float)
         self.streams_rate = np.array([c.streams_per_day for _, c in rows], dtype=float)
+        # Sellers that schedule stream events have all their KOLs stream on event days.
+        self.event_period = np.array(
+            [model.seller_list[c.seller].mech.live_event_period_days for _, c in rows],
+            dtype=np.int64)
         self.view_rate = np.array([k.tier.view_rate for k, _ in rows], dtype=float)
         live_habit = (p.live_reach_base_share + (1 - p.live_reach_base_share)
                       * model.regions.live_commerce_share[self.region] / p.live_commerce_reference)
@@ -155,6 +159,10 @@ class KolFeed:
         p = model.params
         posts = rng.poisson(self.posts_rate)
         streams = rng.random(self.n) < self.streams_rate
+        scheduled = self.event_period > 0
+        if scheduled.any():
+            day = model.steps
+            streams[scheduled] = (day % self.event_period[scheduled]) == 0
 
         posting = np.flatnonzero(posts > 0)
         if len(posting):

@@ -47,6 +47,7 @@ class Mechanics:
     live_streams_per_month: float | None = None
     kol_commission_rate: float | None = None
     live_stock_reserve_days: float = 0.0  # extra stock held for live-stream peaks
+    live_event_period_days: int = 0  # >0: all booked KOLs stream together every N days
     group_buy_discount: float = 0.0  # price cut for buyers who joined via an invitation
     invite_threshold: int = 0  # ties a sharer needs before referral rebates apply
     extra_cost_per_order: float = 0.0  # USD per shipped parcel (e.g. green packaging)

@@ -7,9 +7,13 @@ impulse purchase occasion at the discounted price, which concentrates demand on 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from simulation.levers.base import Lever
+
+DAYS_PER_MONTH = 30.0
 
 
 class LiveStreaming(Lever):
@@ -21,6 +25,8 @@ class LiveStreaming(Lever):
     streams_per_month: float = Field(4.0, ge=0, le=30)
     discount: float = Field(0.15, ge=0, le=0.9, description="share off the list price")
     stock_reserve_days: float = Field(7.0, ge=0, le=90, description="extra days of cover")
+    schedule: Literal["synchronised", "spread"] = Field(
+        "synchronised", description="all KOLs stream on the same event days, or at random")
 
     def configure(self, spec):
         """Set the live discount."""
@@ -30,3 +36,5 @@ class LiveStreaming(Lever):
         """Streams and reserve stock."""
         mech.live_streams_per_month = self.streams_per_month
         mech.live_stock_reserve_days = self.stock_reserve_days
+        if self.schedule == "synchronised" and self.streams_per_month > 0:
+            mech.live_event_period_days = max(1, round(DAYS_PER_MONTH / self.streams_per_month))

@@ -102,6 +102,8 @@ class PerAgentConsumer(mesa.Agent):
                  / p.patience_days
                  + p.beta_rating * pop.risk_weight[i] * (offers.rating[s, r] - rating_prior)
                  + p.beta_green * float(pop.green[i]) * float(offers.green[a]))
+            if live_seller >= 0:
+                u += p.live_excitement_utility * model.culture["impulse"][r]
             weights.append(math.exp(u))
         total = 1.0 + sum(weights)  # the outside option has utility 0
         draw = model.rng.random() * total
