@@ -269,6 +269,127 @@ def dashboard(
     raise typer.Exit(status)
 
 
+VALIDATE_FAILED = 1
+"""Exit status of ``xbsim validate --strict`` when a fact fails (the run itself succeeded)."""
+
+
+def _split_ids(values: list[str] | None) -> list[str] | None:
+    """Fact ids from repeated and/or comma-separated ``--only`` options."""
+    if not values:
+        return None
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+@app.command()
+def validate(
+    out: Annotated[Path, typer.Option(help="output folder")] = Path("results/validation"),
+    replications: Annotated[int | None, typer.Option(
+        min=2, help="seeds per arm (default: the facts file's)")] = None,
+    facts: Annotated[Path | None, typer.Option(
+        help="your own facts YAML, merged with the shipped facts by id")] = None,
+    shipped: Annotated[bool, typer.Option(
+        "--shipped/--no-shipped", help="include the shipped facts")] = True,
+    only: Annotated[list[str] | None, typer.Option(
+        help="validate only these fact ids (repeat or comma-separate)")] = None,
+    strict: Annotated[bool, typer.Option(help="exit with status 1 if a fact fails")] = False,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+) -> None:
+    """Check the model against stylized facts: effects with 95% CIs, bands, pass or fail."""
+    import yaml
+
+    from experiments.validation import load_facts, run_validation
+
+    def go():
+        try:
+            chosen = load_facts(facts, shipped=shipped)
+        except yaml.YAMLError as e:
+            raise ValueError(f"{facts}: not valid YAML: {e}") from None
+        ids = _split_ids(only)
+        if ids:
+            chosen = chosen.subset(ids)
+        return run_validation(chosen, out, replications, show_progress=not quiet)
+
+    result = _guard(go)
+    for _, r in result.table.iterrows():
+        status = "input" if r["by_construction"] else ("pass" if r["pass"] else "FAIL")
+        typer.echo(f"{status:6} {r['fact']:38} {r['quantity']:16} {r['estimate']:+.4g} "
+                   f"[{r['ci_low']:+.4g}, {r['ci_high']:+.4g}] band "
+                   f"[{r['band_low']:g}, {r['band_high']:g}]")
+    typer.echo(f"wrote {out}/report.md, validation.csv, per_seed.csv, forest.png, "
+               f"manifest.json ({result.runs} runs, {result.seconds:.0f} s)")
+    if strict and any(not r.passed for r in result.results):
+        raise typer.Exit(VALIDATE_FAILED)
+
+
+@app.command()
+def calibrate(
+    out: Annotated[Path, typer.Option(help="folder for the fit report")]
+    = Path("results/calibration"),
+    config: Annotated[Path | None, typer.Option(
+        help="calibration settings YAML (default: experiments/validation/calibration.yaml)")]
+    = None,
+    facts: Annotated[Path | None, typer.Option(
+        help="your own facts YAML, merged with the shipped facts by id")] = None,
+    shipped: Annotated[bool, typer.Option(
+        "--shipped/--no-shipped", help="include the shipped facts")] = True,
+    only: Annotated[list[str] | None, typer.Option(
+        help="fit only these fact ids (repeat or comma-separate; default: the config's)")]
+    = None,
+    replications: Annotated[int | None, typer.Option(
+        min=1, help="common seeds per arm in the objective")] = None,
+    budget_minutes: Annotated[float | None, typer.Option(
+        min=0.01, help="wall-clock budget of the search")] = None,
+    out_of_sample: Annotated[bool, typer.Option(
+        help="fit on the config's split 'fit' half and validate both halves (writes no "
+             "defaults)")] = False,
+    write: Annotated[Path | None, typer.Option(
+        help="where to write the calibrated set (default: simulation/data/"
+             "calibrated_parameters.yaml, which becomes the model's defaults)")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        help="write the fit report only, not the calibrated set")] = False,
+    quiet: Annotated[bool, typer.Option(help="no line per evaluation")] = False,
+) -> None:
+    """Fit declared free parameters to stylized facts (differential evolution, with a budget)."""
+    import yaml
+
+    from experiments.calibration import (
+        DEFAULT_OUTPUT,
+        load_calibration_config,
+        run_calibration,
+        run_out_of_sample,
+    )
+    from experiments.validation import load_facts
+
+    def log(rec: dict) -> None:
+        if not quiet:
+            typer.echo(f"evaluation {rec['evaluation']:4d}: objective {rec['objective']:.4g} "
+                       f"({rec['seconds']:.0f} s)")
+
+    def go():
+        try:
+            chosen = load_facts(facts, shipped=shipped)
+            cfg = load_calibration_config(config)
+        except yaml.YAMLError as e:
+            raise ValueError(f"not valid YAML: {e}") from None
+        if out_of_sample:
+            return run_out_of_sample(chosen, cfg, out, budget_minutes, replications,
+                                     show_progress=not quiet, log=log)
+        return run_calibration(chosen, cfg, out, _split_ids(only), budget_minutes,
+                               replications, None if dry_run else (write or DEFAULT_OUTPUT),
+                               log=log)
+
+    result = _guard(go)
+    fit = result.fit
+    typer.echo(f"objective {fit.objective_at_defaults:.4g} at the declared defaults -> "
+               f"{fit.objective:.4g} after {fit.evaluations} evaluations "
+               f"({fit.seconds / 60:.1f} min, stopped by {fit.stopped_by})")
+    for name, value in fit.best.items():
+        typer.echo(f"  {name:32} {value:.4g}")
+    written = getattr(result, "written", None)
+    typer.echo(f"wrote {out}/fit_report.md, fit_report.json, history.csv, convergence.png, "
+               "manifest.json" + (f"; calibrated set {written}" if written else ""))
+
+
 figures_app = typer.Typer(help="Published figures: list, build, verify.",
                           no_args_is_help=True)
 app.add_typer(figures_app, name="figures")

@@ -98,7 +98,9 @@ def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> 
         model.pay_marketing(sp[referred], rp[referred], rebate)
         _count(model, sp[referred], rp[referred], Counter.REFERRAL_ORDERS)
 
-    _fraud_attempts(model, s, r)
+    # Fraud rates are reported per completed card volume (Nilson: losses per USD of volume),
+    # so fraudsters arrive in proportion to paid checkouts, not to abandoned carts.
+    _fraud_attempts(model, sp, rp)
 
 
 def _take_payment(model: MarketModel, s, r, provider, value) -> None:
@@ -112,7 +114,7 @@ def _take_payment(model: MarketModel, s, r, provider, value) -> None:
 
 
 def _fraud_attempts(model: MarketModel, s: np.ndarray, r: np.ndarray) -> None:
-    """Fraudsters' checkouts arrive in proportion to legitimate ones; screening blocks some."""
+    """Fraudsters' checkouts arrive in proportion to paid legitimate ones; screening blocks some."""
     rng = model.streams.fraud
     n_s, n_r = model.counters.shape[:2]
     legit = np.zeros((n_s, n_r))
