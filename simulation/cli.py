@@ -408,25 +408,30 @@ def figures_list() -> None:
 def figures_build(
     names: Annotated[list[str] | None, typer.Argument(help="figures (default: all)")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    root: Annotated[Path | None, typer.Option(
+        help="folder of the published figures (default: results/figures)")] = None,
 ) -> None:
     """Simulate and draw figures into results/figures/<name>/ (PNG, SVG, data, manifest)."""
-    from experiments.figures.registry import build, select
+    from experiments.figures.registry import FIGURES_DIR, build, select
 
     for fig in _guard(lambda: select(names)):
-        folder = build(fig, show_progress=not quiet)
+        folder = _guard(lambda f=fig: build(f, root=root or FIGURES_DIR,
+                                            show_progress=not quiet))
         typer.echo(f"built {fig.name} -> {folder}")
 
 
 @figures_app.command("verify")
 def figures_verify(
     names: Annotated[list[str] | None, typer.Argument(help="figures (default: all)")] = None,
+    root: Annotated[Path | None, typer.Option(
+        help="folder of the published figures (default: results/figures)")] = None,
 ) -> None:
     """Rebuild figure data and compare with the stored data; exit 1 naming what differs."""
-    from experiments.figures.registry import select, verify
+    from experiments.figures.registry import FIGURES_DIR, select, verify
 
     failed = []
     for fig in _guard(lambda: select(names)):
-        problems = verify(fig)
+        problems = _guard(lambda f=fig: verify(f, root=root or FIGURES_DIR))
         if problems:
             failed.append(fig.name)
             typer.echo(f"MISMATCH {fig.name}:")

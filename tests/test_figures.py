@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from experiments.figures.registry import all_figures, build, compare_data, verify
@@ -23,7 +24,7 @@ def test_registry_lists_figures_with_captions():
     assert len(figures) >= 2
     for fig in figures.values():
         assert fig.title and fig.caption
-        fig.scenarios()  # every figure's scenarios validate
+        fig.spec_hash()  # every figure's scenarios or source validate
 
 
 def test_build_then_verify_reproduces_exactly(tmp_path):
@@ -58,3 +59,72 @@ def test_cli_lists_and_rejects_unknown_figures():
     assert r.exit_code == 0 and "payment_coverage_abandonment" in r.output
     r = runner.invoke(app, ["figures", "verify", "nope"])
     assert r.exit_code == 2 and "unknown figure" in r.output
+
+
+def _small_sources():
+    """The sweep and validation figures, shrunk to seconds (same code paths)."""
+    import copy
+
+    from experiments.figures import fig_sobol_ranking as sobol
+    from experiments.figures.sources import SensitivitySource, ValidationSource
+
+    figs = all_figures()
+    sweep = copy.deepcopy(sobol.SWEEP)
+    sweep["design"]["n"] = 4
+    sweep["base"].update(n_consumers=400, horizon_days=40)
+    facts = ("payment_security_fraud_level", "route_optimisation_cost", "green_premium_share")
+    return [
+        dataclasses.replace(figs["sobol_ranking"],
+                            source=SensitivitySource(sweep, sobol.OUTCOMES, backend="serial")),
+        dataclasses.replace(figs["validation_forest"], source=ValidationSource(
+            facts, replications=2, market={"n_consumers": 7000, "horizon_days": 40})),
+    ]
+
+
+@pytest.mark.slow
+def test_sweep_and_validation_figures_build_and_reproduce(tmp_path):
+    sobol, forest = _small_sources()
+    for fig in (sobol, forest):
+        folder = build(fig, root=tmp_path)
+        assert (folder / "figure.png").stat().st_size > 0
+        assert verify(fig, root=tmp_path) == []
+    indices = pd.read_csv(tmp_path / "sobol_ranking" / "data.csv")
+    assert set(indices["outcome"]) <= {"orders", "gmv", "profit", "awareness"}
+    placebo = indices[indices["factor"] == "parameters.order_compaction_interval"]
+    assert len(placebo) and placebo[["S1", "ST"]].eq(0).all(axis=None)
+    table = pd.read_csv(tmp_path / "validation_forest" / "data.csv")
+    assert set(table["fact"]) == {"payment_security_fraud_level", "route_optimisation_cost",
+                                  "green_premium_share"}
+    assert table[["estimate", "ci_low", "ci_high"]].notna().all(axis=None)
+
+
+def _set_default(name, value):
+    """Change a parameter's default the way a calibration file does at import."""
+    from simulation.parameters import ModelParameters
+
+    field = ModelParameters.model_fields[name]
+    old, field.default = field.default, value
+    ModelParameters.model_rebuild(force=True)
+    return old
+
+
+@pytest.mark.slow
+def test_changed_parameter_default_fails_cli_verify_naming_the_figures(tmp_path, monkeypatch):
+    from experiments.figures import registry
+
+    small = {f.name: f for f in [_small("payment_coverage_abandonment"), *_small_sources()[1:]]}
+    monkeypatch.setattr(registry, "all_figures", lambda: small)
+    runner = CliRunner()
+    assert runner.invoke(app, ["figures", "build", "--quiet", "--root", str(tmp_path)]
+                         ).exit_code == 0
+    ok = runner.invoke(app, ["figures", "verify", "--root", str(tmp_path)])
+    assert ok.exit_code == 0, ok.output
+    old = _set_default("abandon_base_rate", 0.33)
+    try:
+        bad = runner.invoke(app, ["figures", "verify", "--root", str(tmp_path)])
+    finally:
+        _set_default("abandon_base_rate", old)
+    assert bad.exit_code == 1
+    assert "MISMATCH payment_coverage_abandonment" in bad.output
+    assert "spec changed" in bad.output and "stored" in bad.output
+    assert "do not reproduce: payment_coverage_abandonment" in bad.output

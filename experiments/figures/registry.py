@@ -1,8 +1,9 @@
 """The figure registry: build every published figure and verify it reproduces.
 
 A figure module in this package defines ``FIGURE = FigureSpec(...)``: where its data come
-from (a scenario file, replications, overrides), how to reduce runs to the data behind the
-figure, and how to draw it. ``build`` writes ``results/figures/<name>/`` (PNG, SVG, the data
+from (a scenario file with replications and overrides and a reduction of its runs, or another
+:class:`DataSource` such as a sweep or the validation), and how to draw it. ``build``
+writes ``results/figures/<name>/`` (PNG, SVG, the data
 as CSV and a manifest with spec hash, seeds, code and package versions, wall time);
 ``verify`` recomputes the data and compares it with what is stored, exactly or within the
 figure's stated tolerance, and lists every difference.
@@ -18,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -27,29 +28,51 @@ from matplotlib.figure import Figure
 from experiments.compare import simulate_scenarios
 from experiments.manifest import PROJECT_ROOT, atomic_write_text, build_manifest, write_manifest
 from experiments.scenarios import ScenarioFile, load_scenarios, merge_patch
+from simulation.parameters import ModelParameters
 
 FIGURES_DIR = PROJECT_ROOT / "results" / "figures"
 CSV_FORMAT = "%.12g"
 """Stored data keep 12 significant digits: far below any tolerance, far above float noise."""
 
 
+class DataSource(Protocol):
+    """Data of a figure that do not come from a scenario file (a sweep, the validation)."""
+
+    def identity(self) -> Any:
+        """What is simulated (a pydantic model or JSON-able data): hashed and stored."""
+
+    def compute(self, show_progress: bool) -> tuple[pd.DataFrame, list[int]]:
+        """Simulate and reduce to the figure's data table; also the seeds used."""
+
+
 @dataclass(frozen=True)
 class FigureSpec:
-    """What a published figure shows and how its data are made."""
+    """What a published figure shows and how its data are made.
+
+    Data come either from ``scenario_file`` (run with ``replications`` and
+    ``base_overrides``, then ``reduce``d) or from ``source``.
+    """
 
     name: str
     title: str
     caption: str
-    scenario_file: str  # relative to experiments/scenarios/
-    reduce: Callable[[pd.DataFrame, pd.DataFrame, ScenarioFile], pd.DataFrame]
     draw: Callable[[pd.DataFrame, Figure], None]
+    scenario_file: str | None = None  # relative to experiments/scenarios/
+    reduce: Callable[[pd.DataFrame, pd.DataFrame, ScenarioFile], pd.DataFrame] | None = None
+    source: DataSource | None = None
     replications: int = 10
     base_overrides: dict[str, Any] = field(default_factory=dict)
     rtol: float = 0.0  # 0: exact reproduction required
     figsize: tuple[float, float] = (9.0, 5.0)
 
+    def __post_init__(self) -> None:
+        if (self.source is None) == (self.scenario_file is None or self.reduce is None):
+            raise ValueError(f"figure {self.name}: give scenario_file and reduce, or source")
+
     def scenarios(self) -> ScenarioFile:
         """The scenario file with this figure's overrides applied and validated."""
+        if self.scenario_file is None:
+            raise ValueError(f"figure {self.name} has no scenario file")
         path = PROJECT_ROOT / "experiments" / "scenarios" / self.scenario_file
         scen = load_scenarios(path)
         base = merge_patch(scen.base, self.base_overrides)
@@ -57,9 +80,19 @@ class FigureSpec:
         scen.specs()  # validate before running
         return scen
 
+    def identity(self) -> Any:
+        """What is simulated: the scenarios after overrides, or the source's identity."""
+        return self.source.identity() if self.source is not None else self.scenarios()
+
     def spec_hash(self) -> str:
-        """Identity of what is simulated (scenarios after overrides, replications)."""
-        blob = json.dumps(self.scenarios().model_dump(), sort_keys=True, default=str)
+        """Identity of what is simulated, including the model's parameter defaults."""
+        ident = self.identity()
+        if hasattr(ident, "model_dump"):
+            ident = ident.model_dump()
+        # the defaults (declared or calibrated) are part of what every run simulates
+        defaults = ModelParameters().model_dump()
+        blob = json.dumps({"what": ident, "parameter_defaults": defaults}, sort_keys=True,
+                          default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -88,7 +121,10 @@ def select(names: list[str] | None) -> list[FigureSpec]:
 
 
 def compute(fig: FigureSpec, show_progress: bool = False) -> tuple[pd.DataFrame, list[int]]:
-    """Simulate the figure's scenarios and reduce the runs to its data table."""
+    """Simulate the figure's scenarios (or source) and reduce the runs to its data table."""
+    if fig.source is not None:
+        data, seeds = fig.source.compute(show_progress)
+        return data.reset_index(drop=True), seeds
     scen = fig.scenarios()
     runs, ts, seeds = simulate_scenarios(scen, show_progress=show_progress)
     data = fig.reduce(runs, ts, scen).reset_index(drop=True)
@@ -108,7 +144,7 @@ def build(fig: FigureSpec, root: Path = FIGURES_DIR, show_progress: bool = False
     figure.savefig(folder / "figure.png", dpi=120)
     figure.savefig(folder / "figure.svg")
     write_manifest(folder, build_manifest(
-        fig.scenarios(), seeds, {"total": time.perf_counter() - t0},
+        fig.identity(), seeds, {"total": time.perf_counter() - t0},
         command=f"xbsim figures build {fig.name}", figure=fig.name, title=fig.title,
         caption=fig.caption, spec_hash=fig.spec_hash(), rtol=fig.rtol))
     return folder
