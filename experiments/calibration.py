@@ -70,7 +70,16 @@ class FreeParameter(BaseModel):
     model_config = _STRICT
 
     prior: tuple[float, float]
+    start: float | None = Field(
+        None, description="where the search starts (e.g. a previous fit's best); "
+                          "default: the declared default")
     why: str = ""
+
+    @model_validator(mode="after")
+    def _start_in_prior(self) -> FreeParameter:
+        if self.start is not None and not self.prior[0] <= self.start <= self.prior[1]:
+            raise ValueError(f"start {self.start} lies outside the prior {list(self.prior)}")
+        return self
 
 
 class Optimiser(BaseModel):
@@ -325,6 +334,11 @@ def fit(facts: FactsFile, config: CalibrationConfig, fit_ids: Sequence[str] | No
     x0 = [float(np.clip(PRIOR_DEFAULTS[n], lo, hi)) for n, (lo, hi) in
           zip(config.names, bounds, strict=True)]
     at_defaults = obj(np.array(x0))
+    # the search starts from the declared defaults, or from given starting values
+    start = [fp.start if fp.start is not None else x for fp, x in
+             zip(config.parameters.values(), x0, strict=True)]
+    if start != x0:
+        obj(np.array(start))
     opt = config.optimiser
     stopped_by = "maxiter"
 
@@ -333,7 +347,7 @@ def fit(facts: FactsFile, config: CalibrationConfig, fit_ids: Sequence[str] | No
 
     try:
         res = optimize.differential_evolution(
-            obj, bounds, x0=np.array(x0), seed=opt.seed, popsize=opt.popsize,
+            obj, bounds, x0=np.array(start), seed=opt.seed, popsize=opt.popsize,
             maxiter=opt.maxiter, init=opt.init, mutation=opt.mutation,
             recombination=opt.recombination, polish=False, workers=1, tol=0.0, atol=0.0,
             updating="immediate", callback=out_of_time,
