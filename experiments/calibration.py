@@ -33,7 +33,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from scipy import optimize
 
-from experiments.manifest import atomic_write_text, build_manifest, code_version, write_manifest
+from experiments.manifest import (
+    PROJECT_ROOT,
+    atomic_write_text,
+    build_manifest,
+    code_version,
+    write_manifest,
+)
 from experiments.plotting import new_figure
 from experiments.runner import replication_seeds
 from experiments.validation import (
@@ -532,6 +538,12 @@ class CalibrationRun:
     written: Path | None
 
 
+def _shown(path: Path) -> str:
+    """A path relative to the project when inside it (reports travel between machines)."""
+    path = Path(path).resolve()
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
 def run_calibration(facts: FactsFile, config: CalibrationConfig, out: Path | str,
                     fit_ids: Sequence[str] | None = None, budget_minutes: float | None = None,
                     replications: int | None = None, write_to: Path | str | None = DEFAULT_OUTPUT,
@@ -546,7 +558,7 @@ def run_calibration(facts: FactsFile, config: CalibrationConfig, out: Path | str
         written = write_calibrated_parameters(write_to, result.best,
                                               provenance(result, config, facts, budget))
     files = fit_report(result, config, out, "Calibration fit report", budget,
-                       [f"Calibrated set written to `{written}`." if written else
+                       [f"Calibrated set written to `{_shown(written)}`." if written else
                         "The calibrated set was not written (report only)."])
     files.append(write_manifest(out, build_manifest(
         config, result.seeds, {"total": result.seconds}, command="xbsim calibrate",
