@@ -12,12 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from scipy import stats
 from tqdm import tqdm
 
 from experiments.manifest import atomic_write_text, build_manifest, write_manifest
 from experiments.runner import replication_seeds, run_spec
 from experiments.scenarios import ScenarioFile
+from experiments.store import atomic_write_parquet
 
 CONFIDENCE = 0.95
 
@@ -97,8 +99,9 @@ def run_comparison(scen: ScenarioFile, out: Path, replications: int | None = Non
     runs, ts, seeds = simulate_scenarios(scen, replications, show_progress)
     table = summarise(runs, ["scenario", "seller", "region", "metric"])
     diffs = paired_differences(runs, scen.baseline_name)
-    runs.to_parquet(out / "runs.parquet", index=False)
-    ts.to_parquet(out / "timeseries.parquet", index=False)
+    for name, frame in (("runs", runs), ("timeseries", ts)):
+        atomic_write_parquet(pa.Table.from_pandas(frame, preserve_index=False),
+                             out / f"{name}.parquet")
     atomic_write_text(out / "comparison.csv", table.to_csv(index=False, float_format="%.6g"))
     atomic_write_text(out / "differences.csv", diffs.to_csv(index=False, float_format="%.6g"))
     from experiments.report import write_report

@@ -15,6 +15,7 @@ was simulated, so identical points share one run and a resumed sweep recognises 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -149,8 +150,11 @@ def atomic_write_parquet(table: pa.Table, path: Path) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+    except BaseException as e:
+        with contextlib.suppress(OSError):  # a read-only folder refuses this too
+            tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.filename is None:
+            e.filename = str(path)  # a failed write (full disk) names no file by itself
         raise
 
 

@@ -16,8 +16,10 @@ serial, process-pool and dask runs, and interrupted-then-resumed runs, give iden
 from __future__ import annotations
 
 import copy
+import errno
 import itertools
 import json
+import os
 import time
 from collections.abc import Mapping
 from concurrent.futures.process import BrokenProcessPool
@@ -79,6 +81,25 @@ class SweepFolderError(ValueError):
 
 class SweepWorkerError(RuntimeError):
     """A worker process died (not a run raising, which is recorded): finished runs are kept."""
+
+
+class SweepStorageError(OSError):
+    """The sweep folder cannot be written (read-only, full): runs already stored are kept."""
+
+    def __init__(self, out_dir: Path, cause: OSError) -> None:
+        self.out_dir = Path(out_dir)
+        reason = cause.strerror or str(cause) or type(cause).__name__
+        super().__init__(
+            cause.errno,
+            f"cannot write to the sweep folder {out_dir} ({reason}); the runs stored so far "
+            "are kept: make it writable again (free space, permissions) and continue with "
+            "--resume (resume=True)",
+        )
+
+
+STORAGE_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC,
+                            errno.EFBIG, errno.EDQUOT})
+"""Errors of a write that the folder refused (a network error of a backend is none of them)."""
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -632,6 +653,9 @@ def run_sweep(
     Raises:
         SweepSpecError, SweepFolderError: before any run, naming the problem.
         SweepInterrupted: on Ctrl-C, after keeping finished runs.
+        SweepStorageError: the folder cannot be written (read-only, full), naming it;
+            runs already stored are kept and ``resume=True`` continues once it is writable.
+        SweepWorkerError: a worker process died; finished runs are kept.
     """
     if not isinstance(sweep, SweepSpec):
         sweep = load_sweep(sweep)
@@ -647,6 +671,29 @@ def run_sweep(
     out = Path(out_dir)
     plan = plan_sweep(sweep)
     _prepare_folder(out, plan, resume)
+    try:
+        return _run_plan(plan, out, backend, workers, scheduler, resume, retry_errors, progress)
+    except OSError as e:
+        if isinstance(e, SweepStorageError) or not _is_storage_error(e, out):
+            raise
+        raise SweepStorageError(out, e) from e
+
+
+def _is_storage_error(error: OSError, out: Path) -> bool:
+    """Whether ``error`` is the sweep folder refusing a write (not, say, a dask network error)."""
+    name = error.filename
+    if isinstance(name, str | bytes | os.PathLike):
+        try:
+            return Path(os.fsdecode(name)).resolve().is_relative_to(out.resolve())
+        except (OSError, ValueError):
+            pass
+    return error.errno in STORAGE_ERRNOS
+
+
+def _run_plan(plan: SweepPlan, out: Path, backend: str, workers: int | None,
+              scheduler: str | None, resume: bool, retry_errors: bool, progress: bool
+              ) -> pd.DataFrame:
+    """Run a planned sweep into its checked folder (see :func:`run_sweep`)."""
     out.mkdir(parents=True, exist_ok=True)
     remove_temp_files(out)
     store = ResultStore(out, plan.factor_types)
@@ -723,6 +770,7 @@ __all__ = [
     "SweepPlan",
     "SweepSpec",
     "SweepSpecError",
+    "SweepStorageError",
     "SweepWorkerError",
     "apply_point",
     "load_results",

@@ -112,11 +112,13 @@ def run(
     """Run one simulation; write time series (Parquet), summary (CSV) and a manifest."""
     import time
 
+    import pyarrow as pa
     from tqdm import tqdm
 
     from experiments.manifest import atomic_write_text, build_manifest, write_manifest
     from experiments.runner import replication_seeds, run_spec
     from experiments.scenarios import load_scenarios
+    from experiments.store import atomic_write_parquet
 
     def go() -> None:
         scen = load_scenarios(spec)
@@ -130,8 +132,9 @@ def run(
         with tqdm(total=s.horizon_days, unit="day", disable=quiet) as bar:
             result = run_spec(s, use_seed, progress=bar.update)
         out.mkdir(parents=True, exist_ok=True)
-        result.timeseries.to_parquet(out / "timeseries.parquet", index=False)
-        result.funnel.to_parquet(out / "funnel.parquet", index=False)
+        for name, frame in (("timeseries", result.timeseries), ("funnel", result.funnel)):
+            atomic_write_parquet(pa.Table.from_pandas(frame, preserve_index=False),
+                                 out / f"{name}.parquet")
         atomic_write_text(out / "summary.csv", result.summary.to_csv(index=False,
                                                                     float_format="%.6g"))
         timings = {**result.timings, "total": time.perf_counter() - t0}
