@@ -10,6 +10,8 @@ recorded as ``"user override"``.
 from __future__ import annotations
 
 import copy
+import functools
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -263,6 +265,16 @@ def _is_number(x: Any) -> bool:
 
 
 def _read_yaml(path: Path | str) -> dict[str, Any]:
+    """The YAML mapping in ``path``, parsed once per file version (a fresh copy each call)."""
+    stat = os.stat(path)
+    data = _parsed_yaml(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
+    return copy.deepcopy(data)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_yaml(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    # Every model re-reads its catalog; parsing 100 kB of YAML took most of a small run's
+    # set-up. The file's version (mtime, size) is part of the key, so edits are seen.
     with open(path, encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
     if not isinstance(data, dict):

@@ -21,9 +21,9 @@ def draw(data, fig):
 FIGURE = FigureSpec(
     name="data_breach_compliance",
     title="Data breach and compliance by regime (mean, 95% CI)",
-    caption="A compliance programme lowers the breach hazard and the fines, which scale with "
-            "regime strictness (DE, FR), and data localisation earns trust where privacy is "
-            "valued.",
+    caption="A compliance programme raises trust in every regime and removes the breach "
+            "seeds' spread; conversion rises most in VN; over 180 days its cost exceeds the "
+            "extra sales, so profit is lower in every region.",
     scenario_file="data_compliance_regimes.yaml",
     reduce=reduce, draw=draw, replications=10, figsize=(14, 4),
 )

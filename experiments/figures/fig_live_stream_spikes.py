@@ -46,8 +46,9 @@ def draw(data, fig):
 FIGURE = FigureSpec(
     name="live_stream_spikes",
     title="Live-streams: demand spikes and stock-outs (mean, 95% CI)",
-    caption="Streams create spikes of impulse orders; without reserve stock the spikes empty "
-            "shelves, raising stock-outs and delivery time; a 14-day reserve absorbs them.",
+    caption="Live-streams add synchronised spikes of impulse orders (11% of orders against 6% "
+            "with posts only); without reserve stock 4.1% of picks meet an empty shelf, a "
+            "14-day reserve removes stock-outs; delivery time barely moves.",
     scenario_file="live_streaming_peaks.yaml",
     reduce=reduce, draw=draw, replications=10, figsize=(14, 4),
 )

@@ -22,8 +22,9 @@ def draw(data, fig):
 FIGURE = FigureSpec(
     name="overseas_warehouse_by_region",
     title="Overseas warehouse vs direct parcels: paired differences by region (95% CI)",
-    caption="An overseas warehouse in BR and ID shortens delivery there, which cuts negative "
-            "reviews and raises repurchase; DE (no warehouse) is the control.",
+    caption="Overseas warehouses in BR and ID cut delivery there by 17 and 9 days, negative "
+            "reviews by 70% and 48% and raise repurchase; DE, served from the China hub in "
+            "both arms, gets 2.2 days slower (a spillover through the shared hub).",
     scenario_file="overseas_warehouse_vs_direct.yaml",
     reduce=reduce, draw=draw, replications=10, figsize=(12, 4),
 )

@@ -21,8 +21,9 @@ def draw(data, fig):
 FIGURE = FigureSpec(
     name="value_vs_brand",
     title="Value vs brand positioning: paired differences against the current line (95% CI)",
-    caption="Prices weigh in days of income, so the value line sells more where income is low "
-            "(NG, ID, VN) and the brand line where brand sensitivity is high (US, DE, JP).",
+    caption="Brand positioning raises GMV, orders and repurchase in every region but NG, "
+            "where it changes nothing; the value line loses orders everywhere except NG, the "
+            "poorest market, where it gains 7 orders (+42%).",
     scenario_file="value_vs_brand.yaml",
     reduce=reduce, draw=draw, replications=10, figsize=(14, 4),
 )
