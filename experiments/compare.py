@@ -12,14 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from scipy import stats
 from tqdm import tqdm
 
 from experiments.manifest import atomic_write_text, build_manifest, write_manifest
 from experiments.runner import replication_seeds, run_spec
 from experiments.scenarios import ScenarioFile
-from experiments.store import atomic_write_parquet
+from experiments.store import atomic_write_frame
 
 CONFIDENCE = 0.95
 
@@ -100,8 +99,7 @@ def run_comparison(scen: ScenarioFile, out: Path, replications: int | None = Non
     table = summarise(runs, ["scenario", "seller", "region", "metric"])
     diffs = paired_differences(runs, scen.baseline_name)
     for name, frame in (("runs", runs), ("timeseries", ts)):
-        atomic_write_parquet(pa.Table.from_pandas(frame, preserve_index=False),
-                             out / f"{name}.parquet")
+        atomic_write_frame(frame, out / f"{name}.parquet")
     atomic_write_text(out / "comparison.csv", table.to_csv(index=False, float_format="%.6g"))
     atomic_write_text(out / "differences.csv", diffs.to_csv(index=False, float_format="%.6g"))
     from experiments.report import write_report

@@ -158,6 +158,11 @@ def atomic_write_parquet(table: pa.Table, path: Path) -> None:
         raise
 
 
+def atomic_write_frame(frame: pd.DataFrame, path: Path) -> None:
+    """Write a DataFrame (without its index) as Parquet, atomically."""
+    atomic_write_parquet(pa.Table.from_pandas(frame, preserve_index=False), path)
+
+
 class ResultStore:
     """Appends finished runs of one sweep to ``<folder>/runs/`` in small atomic batches.
 

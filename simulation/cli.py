@@ -112,13 +112,12 @@ def run(
     """Run one simulation; write time series (Parquet), summary (CSV) and a manifest."""
     import time
 
-    import pyarrow as pa
     from tqdm import tqdm
 
     from experiments.manifest import atomic_write_text, build_manifest, write_manifest
     from experiments.runner import replication_seeds, run_spec
     from experiments.scenarios import load_scenarios
-    from experiments.store import atomic_write_parquet
+    from experiments.store import atomic_write_frame
 
     def go() -> None:
         scen = load_scenarios(spec)
@@ -133,8 +132,7 @@ def run(
             result = run_spec(s, use_seed, progress=bar.update)
         out.mkdir(parents=True, exist_ok=True)
         for name, frame in (("timeseries", result.timeseries), ("funnel", result.funnel)):
-            atomic_write_parquet(pa.Table.from_pandas(frame, preserve_index=False),
-                                 out / f"{name}.parquet")
+            atomic_write_frame(frame, out / f"{name}.parquet")
         atomic_write_text(out / "summary.csv", result.summary.to_csv(index=False,
                                                                     float_format="%.6g"))
         timings = {**result.timings, "total": time.perf_counter() - t0}
