@@ -11,6 +11,7 @@ marks a modelling choice with its rationale, to be tightened by calibration (iss
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -603,12 +604,24 @@ PRIOR_DEFAULTS: dict[str, float] = {
 }
 """Declared defaults before calibration (the priors' centres)."""
 
+
+def set_defaults(values: Mapping[str, float]) -> dict[str, float]:
+    """Make ``values`` the defaults of their parameters; returns the defaults they replace.
+
+    This is how a calibration file takes effect at import (and how a test restores them).
+    """
+    previous = {}
+    for name, value in values.items():
+        field = ModelParameters.model_fields[name]
+        previous[name] = field.default
+        field.default = int(value) if field.annotation is int else value
+    if values:
+        ModelParameters.model_rebuild(force=True)
+    return previous
+
+
 CALIBRATED: dict[str, float] = load_calibration()
-for _name, _value in CALIBRATED.items():
-    _field = ModelParameters.model_fields[_name]
-    _field.default = int(_value) if _field.annotation is int else _value
-if CALIBRATED:
-    ModelParameters.model_rebuild(force=True)
+set_defaults(CALIBRATED)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from experiments.figures.registry import all_figures, build, compare_data, verify
 from simulation.cli import app
+from simulation.parameters import set_defaults
 
 SMALL = {"n_consumers": 2000, "horizon_days": 40}
 
@@ -98,16 +99,6 @@ def test_sweep_and_validation_figures_build_and_reproduce(tmp_path):
     assert table[["estimate", "ci_low", "ci_high"]].notna().all(axis=None)
 
 
-def _set_default(name, value):
-    """Change a parameter's default the way a calibration file does at import."""
-    from simulation.parameters import ModelParameters
-
-    field = ModelParameters.model_fields[name]
-    old, field.default = field.default, value
-    ModelParameters.model_rebuild(force=True)
-    return old
-
-
 @pytest.mark.slow
 def test_changed_parameter_default_fails_cli_verify_naming_the_figures(tmp_path, monkeypatch):
     from experiments.figures import registry
@@ -119,11 +110,12 @@ def test_changed_parameter_default_fails_cli_verify_naming_the_figures(tmp_path,
                          ).exit_code == 0
     ok = runner.invoke(app, ["figures", "verify", "--root", str(tmp_path)])
     assert ok.exit_code == 0, ok.output
-    old = _set_default("abandon_base_rate", 0.33)
+    # a changed default, applied the way a calibration file is at import
+    old = set_defaults({"abandon_base_rate": 0.33})
     try:
         bad = runner.invoke(app, ["figures", "verify", "--root", str(tmp_path)])
     finally:
-        _set_default("abandon_base_rate", old)
+        set_defaults(old)
     assert bad.exit_code == 1
     assert "MISMATCH payment_coverage_abandonment" in bad.output
     assert "spec changed" in bad.output and "stored" in bad.output
