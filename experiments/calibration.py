@@ -340,11 +340,10 @@ def fit(facts: FactsFile, config: CalibrationConfig, fit_ids: Sequence[str] | No
     x0 = [float(np.clip(PRIOR_DEFAULTS[n], lo, hi)) for n, (lo, hi) in
           zip(config.names, bounds, strict=True)]
     at_defaults = obj(np.array(x0))
-    # the search starts from the declared defaults, or from given starting values
+    # the search starts from the declared defaults, or from given starting values (its first
+    # generation evaluates the start, so it needs no evaluation of its own here)
     start = [fp.start if fp.start is not None else x for fp, x in
              zip(config.parameters.values(), x0, strict=True)]
-    if start != x0:
-        obj(np.array(start))
     opt = config.optimiser
     stopped_by = "maxiter"
 
