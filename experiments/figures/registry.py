@@ -86,14 +86,18 @@ class FigureSpec:
 
     def spec_hash(self) -> str:
         """Identity of what is simulated, including the model's parameter defaults."""
-        ident = self.identity()
-        if hasattr(ident, "model_dump"):
-            ident = ident.model_dump()
-        # the defaults (declared or calibrated) are part of what every run simulates
-        defaults = ModelParameters().model_dump()
-        blob = json.dumps({"what": ident, "parameter_defaults": defaults}, sort_keys=True,
-                          default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return identity_hash(self.identity())
+
+
+def identity_hash(ident: Any) -> str:
+    """Short SHA-256 of a figure's identity together with the model's parameter defaults."""
+    if hasattr(ident, "model_dump"):
+        ident = ident.model_dump()
+    # the defaults (declared or calibrated) are part of what every run simulates
+    defaults = ModelParameters().model_dump()
+    blob = json.dumps({"what": ident, "parameter_defaults": defaults}, sort_keys=True,
+                      default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def all_figures() -> dict[str, FigureSpec]:
@@ -143,10 +147,11 @@ def build(fig: FigureSpec, root: Path = FIGURES_DIR, show_progress: bool = False
     figure.suptitle(fig.title)
     figure.savefig(folder / "figure.png", dpi=120)
     figure.savefig(folder / "figure.svg")
+    ident = fig.identity()  # for a sweep figure this plans (and validates) the whole design
     write_manifest(folder, build_manifest(
-        fig.identity(), seeds, {"total": time.perf_counter() - t0},
+        ident, seeds, {"total": time.perf_counter() - t0},
         command=f"xbsim figures build {fig.name}", figure=fig.name, title=fig.title,
-        caption=fig.caption, spec_hash=fig.spec_hash(), rtol=fig.rtol))
+        caption=fig.caption, spec_hash=identity_hash(ident), rtol=fig.rtol))
     return folder
 
 
