@@ -304,12 +304,17 @@ def write_design(folder: Path, design: pd.DataFrame, factor_types: Mapping[str, 
     return path
 
 
+def _read_table(folder: Path, filename: str, why_missing: str) -> pd.DataFrame:
+    """A Parquet file of a sweep folder as a DataFrame; FileNotFoundError saying why if absent."""
+    path = Path(folder) / filename
+    if not path.exists():
+        raise FileNotFoundError(f"{folder}: no {filename}{why_missing}")
+    return pq.read_table(path).to_pandas()
+
+
 def read_design(folder: Path) -> pd.DataFrame:
     """The design table of a sweep folder."""
-    path = Path(folder) / DESIGN_FILENAME
-    if not path.exists():
-        raise FileNotFoundError(f"{folder}: no {DESIGN_FILENAME}; is this a sweep folder?")
-    return pq.read_table(path).to_pandas()
+    return _read_table(folder, DESIGN_FILENAME, "; is this a sweep folder?")
 
 
 def write_sample(folder: Path, sample: np.ndarray, names: Sequence[str]) -> Path:
@@ -323,10 +328,7 @@ def write_sample(folder: Path, sample: np.ndarray, names: Sequence[str]) -> Path
 
 def read_sample(folder: Path) -> pd.DataFrame:
     """The raw sampler matrix of a sweep folder, one row per design point."""
-    path = Path(folder) / SAMPLE_FILENAME
-    if not path.exists():
-        raise FileNotFoundError(f"{folder}: no {SAMPLE_FILENAME} (a full factorial has none)")
-    return pq.read_table(path).to_pandas()
+    return _read_table(folder, SAMPLE_FILENAME, " (a full factorial has none)")
 
 
 def design_factor_types(folder: Path) -> dict[str, pa.DataType]:
