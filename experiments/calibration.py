@@ -457,18 +457,21 @@ def convergence_plot(history: Sequence[Mapping[str, Any]], path: Path) -> Path:
     return path
 
 
+def _result_cell(row: Mapping[str, Any]) -> str:
+    """One tested quantity as 'estimate [CI] pass|fail' for the report tables."""
+    mark = "pass" if row["pass"] else "fail"
+    return (f"{row['estimate']:+.3g} [{row['ci_low']:+.3g}, {row['ci_high']:+.3g}] {mark}"
+            if np.isfinite(row["estimate"]) else "n/a fail")
+
+
 def _fit_table_md(result: FitResult) -> list[str]:
     lines = ["| fact | quantity | band | declared defaults | calibrated |",
              "|---|---|---|---|---|"]
     before = results_table(result.results_at_defaults)
     after = results_table(result.results_at_best)
     for (_, b), (_, a) in zip(before.iterrows(), after.iterrows(), strict=True):
-        def cell(r):
-            mark = "pass" if r["pass"] else "fail"
-            return (f"{r['estimate']:+.3g} [{r['ci_low']:+.3g}, {r['ci_high']:+.3g}] {mark}"
-                    if np.isfinite(r["estimate"]) else "n/a fail")
         lines.append(f"| `{b['fact']}` | {b['quantity']} | [{b['band_low']:g}, "
-                     f"{b['band_high']:g}] | {cell(b)} | {cell(a)} |")
+                     f"{b['band_high']:g}] | {_result_cell(b)} | {_result_cell(a)} |")
     return lines
 
 
@@ -635,13 +638,8 @@ def run_out_of_sample(facts: FactsFile, config: CalibrationConfig, out: Path | s
     after = results_table(v_cal.results)
     for (_, b), (_, a) in zip(before.iterrows(), after.iterrows(), strict=True):
         half = "fit" if b["fact"] in split.fit else "holdout"
-
-        def cell(r):
-            mark = "pass" if r["pass"] else "fail"
-            return (f"{r['estimate']:+.3g} [{r['ci_low']:+.3g}, {r['ci_high']:+.3g}] {mark}"
-                    if np.isfinite(r["estimate"]) else "n/a fail")
         lines.append(f"| {half} | `{b['fact']}` | {b['quantity']} | [{b['band_low']:g}, "
-                     f"{b['band_high']:g}] | {cell(b)} | {cell(a)} |")
+                     f"{b['band_high']:g}] | {_result_cell(b)} | {_result_cell(a)} |")
     for name, res in (("declared defaults", v_def.results), ("fitted", v_cal.results)):
         for half, ids in (("fit", split.fit), ("holdout", split.holdout)):
             chosen = [r for r in res if r.fact.id in ids]
