@@ -3,8 +3,9 @@
 The objective is the sum over the fitted facts of ((model effect - band centre) / band
 half-width)^2, computed with fixed common seeds so that it is a deterministic function of
 the parameters (runs are pure functions of spec and seed). SciPy's differential evolution
-searches the prior box (seeded, small population, no polishing, one worker) under a
-wall-clock budget; the declared defaults are always in the first generation, so the result is
+searches the prior box (seeded, small population, no polishing, one worker) under a budget
+of objective evaluations (never wall-clock time, so the same config gives the same fit on any
+machine); the declared defaults are always in the first generation, so the result is
 never worse than them on the calibration seeds.
 
 Only declared model parameters move, within prior ranges that must lie inside their declared
@@ -109,7 +110,7 @@ class Split(BaseModel):
 
     fit: list[str] = Field(min_length=1)
     holdout: list[str] = Field(min_length=1)
-    budget_minutes: float | None = Field(None, gt=0)
+    max_evaluations: int | None = Field(None, ge=1, le=100_000)
     replications: int | None = Field(None, ge=1)
 
     @model_validator(mode="after")
@@ -130,7 +131,7 @@ class CalibrationConfig(BaseModel):
     replications: int = Field(4, ge=1, le=1_000)
     master_seed: int = Field(777, ge=0)
     optimiser: Optimiser = Field(default_factory=Optimiser)
-    budget_minutes: float = Field(40.0, gt=0)
+    max_evaluations: int = Field(49, ge=1, le=100_000)
     split: Split | None = None
 
     @model_validator(mode="after")
@@ -224,7 +225,7 @@ def objective_value(results: Sequence[FactResult]) -> float:
 
 
 class BudgetExhausted(RuntimeError):
-    """Raised inside the objective once the wall-clock budget is spent."""
+    """Raised inside the objective once the budget of evaluations is spent."""
 
 
 @dataclass
@@ -236,7 +237,7 @@ class Objective:
         names: free parameter names, in the order of the vector ``x``.
         seeds: common seeds of every evaluation.
         base: full parameter mapping the free values are laid over (the declared defaults).
-        deadline: ``time.monotonic()`` after which an evaluation raises BudgetExhausted.
+        max_evaluations: evaluations allowed; the next new point raises BudgetExhausted.
         log: called with each evaluation's record (for progress and the history file).
     """
 
@@ -244,7 +245,7 @@ class Objective:
     names: list[str]
     seeds: list[int]
     base: dict[str, float] = field(default_factory=lambda: dict(PRIOR_DEFAULTS))
-    deadline: float = math.inf
+    max_evaluations: int | None = None
     log: Callable[[dict[str, Any]], None] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
     _memo: dict[tuple[float, ...], float] = field(default_factory=dict)
@@ -260,12 +261,12 @@ class Objective:
         return objective_value(results), results
 
     def __call__(self, x: np.ndarray) -> float:
-        """Objective at ``x``, memoised; past the deadline BudgetExhausted (first call excepted)."""
+        """Objective at ``x``, memoised; BudgetExhausted once the evaluations are spent."""
         key = tuple(float(v) for v in x)
         if key in self._memo:
             return self._memo[key]
-        if self.history and time.monotonic() > self.deadline:
-            raise BudgetExhausted  # the first evaluation (the declared defaults) always runs
+        if self.exhausted():
+            raise BudgetExhausted
         t0 = time.perf_counter()
         value, results = self.evaluate(x)
         record = {"evaluation": len(self.history) + 1, "objective": value,
@@ -279,6 +280,11 @@ class Objective:
         if self.log is not None:
             self.log(record)
         return value
+
+    def exhausted(self) -> bool:
+        """Whether the budget of evaluations is spent (the first one always runs)."""
+        return (self.max_evaluations is not None and bool(self.history)
+                and len(self.history) >= self.max_evaluations)
 
     def results(self, x: Sequence[float]) -> list[FactResult]:
         """Fact results at an evaluated ``x`` (evaluated now if it never was)."""
@@ -315,7 +321,7 @@ class FitResult:
 
 
 def fit(facts: FactsFile, config: CalibrationConfig, fit_ids: Sequence[str] | None = None,
-        budget_minutes: float | None = None, replications: int | None = None,
+        max_evaluations: int | None = None, replications: int | None = None,
         log: Callable[[dict[str, Any]], None] | None = None) -> FitResult:
     """Minimise the objective over the prior box with differential evolution.
 
@@ -323,8 +329,9 @@ def fit(facts: FactsFile, config: CalibrationConfig, fit_ids: Sequence[str] | No
         facts: every fact (the fitted ones are picked by ``fit_ids``).
         config: free parameters, seeds and optimiser settings.
         fit_ids: facts to fit (default: ``config.fit``).
-        budget_minutes: wall-clock budget (default: ``config.budget_minutes``); the
-            evaluation running when it ends finishes, then the best so far is returned.
+        max_evaluations: objective evaluations allowed (default:
+            ``config.max_evaluations``); then the best so far is returned. A count, not a
+            time, so the fit is the same on any machine.
         replications: common seeds per arm (default: ``config.replications``).
         log: called with each evaluation's record.
     """
@@ -332,10 +339,9 @@ def fit(facts: FactsFile, config: CalibrationConfig, fit_ids: Sequence[str] | No
     check_fit_facts(facts, ids)
     subset = facts.subset(ids)
     seeds = replication_seeds(config.master_seed, replications or config.replications)
-    budget = (budget_minutes if budget_minutes is not None else config.budget_minutes)
+    budget = max_evaluations if max_evaluations is not None else config.max_evaluations
     t0 = time.monotonic()
-    obj = Objective(subset, config.names, seeds, deadline=t0 + budget * SECONDS_PER_MINUTE,
-                    log=log)
+    obj = Objective(subset, config.names, seeds, max_evaluations=budget, log=log)
     bounds = config.bounds
     x0 = [float(np.clip(PRIOR_DEFAULTS[n], lo, hi)) for n, (lo, hi) in
           zip(config.names, bounds, strict=True)]
@@ -347,17 +353,17 @@ def fit(facts: FactsFile, config: CalibrationConfig, fit_ids: Sequence[str] | No
     opt = config.optimiser
     stopped_by = "maxiter"
 
-    def out_of_time(intermediate_result: optimize.OptimizeResult) -> bool:
-        return time.monotonic() > obj.deadline
+    def out_of_budget(intermediate_result: optimize.OptimizeResult) -> bool:
+        return obj.exhausted()
 
     try:
         res = optimize.differential_evolution(
             obj, bounds, x0=np.array(start), seed=opt.seed, popsize=opt.popsize,
             maxiter=opt.maxiter, init=opt.init, mutation=opt.mutation,
             recombination=opt.recombination, polish=False, workers=1, tol=0.0, atol=0.0,
-            updating="immediate", callback=out_of_time,
+            updating="immediate", callback=out_of_budget,
         )
-        if time.monotonic() > obj.deadline or (
+        if obj.exhausted() or (
                 not res.success and "callback" in str(res.message).lower()):
             stopped_by = "budget"
     except BudgetExhausted:
@@ -377,7 +383,7 @@ def fit(facts: FactsFile, config: CalibrationConfig, fit_ids: Sequence[str] | No
 
 # --- outputs -----------------------------------------------------------------------------------
 def provenance(result: FitResult, config: CalibrationConfig, facts: FactsFile,
-               budget_minutes: float) -> dict[str, Any]:
+               max_evaluations: int) -> dict[str, Any]:
     """Where a calibrated set comes from (written beside the values)."""
     code = code_version()
     market = facts.market
@@ -397,7 +403,7 @@ def provenance(result: FitResult, config: CalibrationConfig, facts: FactsFile,
         "optimiser": config.optimiser.model_dump(),
         "evaluations": result.evaluations,
         "seconds": round(result.seconds, 1),
-        "budget_minutes": budget_minutes,
+        "max_evaluations": max_evaluations,
         "stopped_by": result.stopped_by,
         "market": {k: market.get(k) for k in ("regions", "n_consumers", "horizon_days")},
         "command": "xbsim calibrate",
@@ -476,7 +482,7 @@ def _fit_table_md(result: FitResult) -> list[str]:
 
 
 def fit_report(result: FitResult, config: CalibrationConfig, out: Path, title: str,
-               budget_minutes: float, extra_md: Sequence[str] = ()) -> list[Path]:
+               max_evaluations: int, extra_md: Sequence[str] = ()) -> list[Path]:
     """Write the fit report (JSON and Markdown), the evaluation history and its plot."""
     out.mkdir(parents=True, exist_ok=True)
     history_path = out / "history.csv"
@@ -500,7 +506,7 @@ def fit_report(result: FitResult, config: CalibrationConfig, out: Path, title: s
         "objective_calibrated": result.objective,
         "evaluations": result.evaluations,
         "seconds": result.seconds,
-        "budget_minutes": budget_minutes,
+        "max_evaluations": max_evaluations,
         "stopped_by": result.stopped_by,
         "optimiser": config.optimiser.model_dump(),
         "facts_at_declared_defaults": _fact_rows(result.results_at_defaults),
@@ -516,7 +522,7 @@ def fit_report(result: FitResult, config: CalibrationConfig, out: Path, title: s
              f"quantity = at the band's edge): **{result.objective_at_defaults:.3g}** at the "
              f"declared defaults -> **{result.objective:.3g}** calibrated, after "
              f"{result.evaluations} evaluations in {result.seconds / SECONDS_PER_MINUTE:.1f} "
-             f"min (stopped by {result.stopped_by}; budget {budget_minutes:g} min).", "",
+             f"min (stopped by {result.stopped_by}; budget {max_evaluations} evaluations).", "",
              "## Parameters", "",
              "| parameter | prior range | declared default | calibrated | why free |",
              "|---|---|---|---|---|"]
@@ -547,13 +553,13 @@ def _shown(path: Path) -> str:
 
 
 def run_calibration(facts: FactsFile, config: CalibrationConfig, out: Path | str,
-                    fit_ids: Sequence[str] | None = None, budget_minutes: float | None = None,
+                    fit_ids: Sequence[str] | None = None, max_evaluations: int | None = None,
                     replications: int | None = None, write_to: Path | str | None = DEFAULT_OUTPUT,
                     log: Callable[[dict[str, Any]], None] | None = None) -> CalibrationRun:
     """Fit, write the calibrated set (unless ``write_to`` is None) and the fit report."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    budget = budget_minutes if budget_minutes is not None else config.budget_minutes
+    budget = max_evaluations if max_evaluations is not None else config.max_evaluations
     result = fit(facts, config, fit_ids, budget, replications, log=_tee(log, out))
     written = None
     if write_to is not None:
@@ -595,7 +601,7 @@ class OutOfSampleRun:
 
 
 def run_out_of_sample(facts: FactsFile, config: CalibrationConfig, out: Path | str,
-                      budget_minutes: float | None = None, replications: int | None = None,
+                      max_evaluations: int | None = None, replications: int | None = None,
                       validation_replications: int | None = None, show_progress: bool = False,
                       log: Callable[[dict[str, Any]], None] | None = None) -> OutOfSampleRun:
     """Fit on ``split.fit``; validate both halves with the validation seeds; compare.
@@ -611,7 +617,7 @@ def run_out_of_sample(facts: FactsFile, config: CalibrationConfig, out: Path | s
         facts.fact(i)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    budget = budget_minutes or split.budget_minutes or config.budget_minutes
+    budget = max_evaluations or split.max_evaluations or config.max_evaluations
     result = fit(facts, config, split.fit, budget, replications or split.replications,
                  log=_tee(log, out))
     both = facts.subset([*split.fit, *split.holdout])

@@ -338,8 +338,9 @@ def calibrate(
     = None,
     replications: Annotated[int | None, typer.Option(
         min=1, help="common seeds per arm in the objective")] = None,
-    budget_minutes: Annotated[float | None, typer.Option(
-        min=0.01, help="wall-clock budget of the search")] = None,
+    max_evaluations: Annotated[int | None, typer.Option(
+        min=1, help="objective evaluations allowed (a count, not a time: the same fit on "
+                    "any machine)")] = None,
     out_of_sample: Annotated[bool, typer.Option(
         help="fit on the config's split 'fit' half and validate both halves (writes no "
              "defaults)")] = False,
@@ -373,9 +374,9 @@ def calibrate(
         except yaml.YAMLError as e:
             raise ValueError(f"not valid YAML: {e}") from None
         if out_of_sample:
-            return run_out_of_sample(chosen, cfg, out, budget_minutes, replications,
+            return run_out_of_sample(chosen, cfg, out, max_evaluations, replications,
                                      show_progress=not quiet, log=log)
-        return run_calibration(chosen, cfg, out, _split_ids(only), budget_minutes,
+        return run_calibration(chosen, cfg, out, _split_ids(only), max_evaluations,
                                replications, None if dry_run else (write or DEFAULT_OUTPUT),
                                log=log)
 

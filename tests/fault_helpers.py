@@ -1,10 +1,13 @@
-"""Faults injected into sweeps by tests/test_faults.py, importable by worker processes.
+"""Faults injected into sweeps by the fault tests, importable by worker processes.
 
 Pool workers start with ``forkserver`` and helper subprocesses are fresh interpreters, so a
 monkeypatch in the test process reaches neither: the faults live here, in a module they
 import. :func:`kill_once` is sent to pool workers (bound with ``functools.partial``, which
 pickles by reference); ``python -m tests.fault_helpers`` runs the ``xbsim`` command line with a
 fault switched on once a given number of runs is stored.
+
+Every fault strikes at a point the test names (a count of stored runs), never by out-running
+the code: the tests that use them are deterministic on a fast or a slow machine.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,13 +42,40 @@ READONLY_CHMOD = "readonly-chmod"
 READONLY_MOUNT = "readonly-mount"
 READONLY_INJECT = "readonly-inject"
 DISK_FULL = "disk-full"
-FAULTS: tuple[str, ...] = (READONLY_CHMOD, READONLY_MOUNT, READONLY_INJECT, DISK_FULL)
+KILL_GROUP = "kill-group"
+"""SIGKILL to the command's whole process group (driver and pool workers), as ``kill -9``."""
+INTERRUPT_GROUP = "interrupt-group"
+"""SIGINT to the command's whole process group, as a terminal's Ctrl-C."""
+FAULTS: tuple[str, ...] = (READONLY_CHMOD, READONLY_MOUNT, READONLY_INJECT, DISK_FULL,
+                           KILL_GROUP, INTERRUPT_GROUP)
+STORED_POLL_S = 0.05
+"""Pause between two looks at the store while a worker waits for runs to be stored."""
+STORED_POLL_ATTEMPTS = 6000
+"""Looks at the store before giving up (5 minutes at STORED_POLL_S): a bound, not a timing."""
 
 
-def kill_once(task: Task, marker: str, victim: str) -> dict[str, Any]:
+def wait_until_stored(folder: str, runs: int) -> None:
+    """Block until the sweep in ``folder`` has stored at least ``runs`` runs.
+
+    A wait for a condition the test controls (the driver stores every run at once in these
+    tests), bounded by a number of looks; never a race against the sweep's speed.
+    """
+    from experiments.store import part_files, run_statuses
+
+    for _ in range(STORED_POLL_ATTEMPTS):
+        if part_files(Path(folder)) and len(run_statuses(Path(folder))) >= runs:
+            return
+        time.sleep(STORED_POLL_S)  # waits for the stored-runs condition above, not a race
+    raise RuntimeError(f"{folder}: fewer than {runs} runs were ever stored")
+
+
+def kill_once(task: Task, marker: str, victim: str, folder: str = "",
+              stored_first: int = 0) -> dict[str, Any]:
     """Run ``task`` in a pool worker; SIGKILL the worker on the victim run's first attempt.
 
-    The marker file records the attempt, so the retry after ``resume`` runs normally.
+    With ``stored_first``, the victim's worker first waits until that many runs are stored in
+    ``folder``, so the kill strikes at a known point. The marker file records the attempt, so
+    the retry after ``resume`` runs normally.
     """
     if multiprocessing.parent_process() is None:  # the driver, where run_task is replaced
         raise RuntimeError("kill_once runs in pool workers only")
@@ -57,8 +88,22 @@ def kill_once(task: Task, marker: str, victim: str) -> dict[str, Any]:
             pass
         else:
             os.close(fd)
+            if stored_first:
+                wait_until_stored(folder, stored_first)
             os.kill(os.getpid(), signal.SIGKILL)  # never the test process: a child only
     return run_task(task)
+
+
+def _signal_own_group(signum: int) -> None:
+    """Send ``signum`` to this process's group, which must be its own (a new session).
+
+    Refuses when the group is not led by this process: the test runner must never be hit.
+    """
+    group = os.getpgid(0)
+    if group != os.getpid():
+        raise RuntimeError("refusing to signal a process group this process does not lead; "
+                           "start the command with start_new_session=True")
+    os.killpg(group, signum)
 
 
 def _inside(path: Any, folder: Path) -> bool:
@@ -138,6 +183,10 @@ def arm(fault: str, folder: Path) -> Callable[[], None]:
         return functools.partial(_refuse_writes, folder)
     if fault == DISK_FULL:
         return _fill_disk
+    if fault == KILL_GROUP:
+        return functools.partial(_signal_own_group, signal.SIGKILL)
+    if fault == INTERRUPT_GROUP:
+        return functools.partial(_signal_own_group, signal.SIGINT)
     raise ValueError(f"fault: unknown {fault!r}; known: {FAULTS}")
 
 
@@ -164,29 +213,34 @@ def readonly_probe(fault: str) -> bool:
 def main(argv: list[str]) -> None:
     """``FAULT AFTER FOLDER XBSIM-ARGS...``: run ``xbsim`` with FAULT on once AFTER runs are stored.
 
-    Every run is stored in a part of its own (no batching), so exactly AFTER runs are stored
-    when the fault strikes; AFTER 0 switches it on before the command starts.
+    Every run is stored in a part of its own (no batching) and the fault strikes in the
+    driver right after the AFTER-th run is stored, whatever the backend, so exactly AFTER runs
+    are stored when it strikes; AFTER 0 switches it on before the command starts.
     """
     import experiments.sweep
-    from experiments import backends
     from experiments.store import ResultStore
     from simulation.cli import app
 
     fault, after, folder, *command = argv
     strike, stored = arm(fault, Path(folder)), int(after)
-    experiments.sweep.ResultStore = functools.partial(  # type: ignore[misc]
-        ResultStore, flush_interval_s=0.0)
+
+    class StrikingStore(ResultStore):
+        """Stores every run at once and strikes once ``stored`` runs are on disk."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **{**kwargs, "flush_interval_s": 0.0})
+            self.added = 0
+
+        def add(self, *args: Any, **kwargs: Any) -> Any:
+            part = super().add(*args, **kwargs)
+            self.added += 1
+            if self.added == stored:
+                strike()
+            return part
+
+    experiments.sweep.ResultStore = StrikingStore  # type: ignore[misc]
     if stored == 0:
         strike()
-    real_run_spec, calls = backends.run_spec, []
-
-    def run_spec(spec: Any, seed: int, progress: Any = None) -> Any:
-        if len(calls) == stored:
-            strike()
-        calls.append(seed)
-        return real_run_spec(spec, seed, progress)
-
-    backends.run_spec = run_spec  # type: ignore[assignment]
     sys.argv = ["xbsim", *command]
     app()
 

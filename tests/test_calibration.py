@@ -52,7 +52,7 @@ def _config(**over):
                            "trust_threshold": {"prior": [0.3, 0.5]}},
             "fit": ["green_share"], "replications": 1, "master_seed": 4,
             "optimiser": {"popsize": 2, "maxiter": 1, "seed": 1, "init": "latinhypercube"},
-            "budget_minutes": 2}
+            "max_evaluations": 50}
     data.update(over)
     return CalibrationConfig.model_validate(data)
 
@@ -101,9 +101,18 @@ def test_toy_calibration_improves_the_objective(tmp_path):
 
 
 def test_budget_stops_the_search():
-    result = fit(_facts(GREEN_FACT), _config(), budget_minutes=1e-6)
+    result = fit(_facts(GREEN_FACT), _config(), max_evaluations=1)
     assert result.stopped_by == "budget"
     assert result.evaluations == 1  # only the declared defaults
+
+
+def test_budget_is_a_count_of_evaluations_so_the_fit_is_the_same_on_any_machine():
+    first = fit(_facts(GREEN_FACT), _config(), max_evaluations=3)
+    again = fit(_facts(GREEN_FACT), _config(), max_evaluations=3)
+    assert first.stopped_by == again.stopped_by == "budget"
+    assert first.evaluations == again.evaluations == 3
+    assert first.best == again.best
+    assert [h["objective"] for h in first.history] == [h["objective"] for h in again.history]
 
 
 def test_calibrated_file_round_trip_sets_defaults(tmp_path):

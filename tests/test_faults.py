@@ -29,12 +29,19 @@ import yaml
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
+import experiments.sweep
 from experiments import backends
 from experiments.calibration import load_calibration_config
 from experiments.compare import run_comparison
 from experiments.scenarios import ScenarioFile, load_scenarios
 from experiments.sensitivity import SensitivityError, _safe_name, analyze_sweep
-from experiments.store import RUNS_DIRNAME, TEMP_SUFFIX, part_files, run_statuses
+from experiments.store import (
+    RUNS_DIRNAME,
+    TEMP_SUFFIX,
+    ResultStore,
+    part_files,
+    run_statuses,
+)
 from experiments.sweep import (
     SweepInterrupted,
     SweepSpecError,
@@ -75,7 +82,9 @@ N_RUNS = N_POINTS
 STORED_BEFORE_FAULT = 3
 """Runs stored when a fault strikes mid-sweep (the helper stores every run at once)."""
 VICTIM_INDEX = 4
-"""The run (in plan order) whose worker is killed: after the first runs have finished."""
+"""The run (in plan order) whose worker is killed."""
+STORED_BEFORE_KILL = 3
+"""Runs stored before the victim's worker is killed (it waits for them; see fault_helpers)."""
 WORKERS = 2
 HASH_SEEDS = ("1", "2")
 """PYTHONHASHSEED of two separate runs: set and dict orders must not reach the results."""
@@ -250,9 +259,14 @@ def test_a_killed_worker_stops_the_sweep_and_resume_loses_nothing(clean, tmp_pat
     """SIGKILL of one pool worker: exit 2 with one line, stored runs intact, resume == clean."""
     victim = list(plan_sweep(load_sweep(SPEC)).runs)[VICTIM_INDEX]
     marker = tmp_path / "killed-once"
-    monkeypatch.setattr(backends, "run_task", functools.partial(
-        fault_helpers.kill_once, marker=str(marker), victim=victim))
     out = tmp_path / "out"
+    # the victim's worker dies only once STORED_BEFORE_KILL runs are stored, which the
+    # driver does run by run here: a known point, whatever the machine's speed
+    monkeypatch.setattr(experiments.sweep, "ResultStore",
+                        functools.partial(ResultStore, flush_interval_s=0.0))
+    monkeypatch.setattr(backends, "run_task", functools.partial(
+        fault_helpers.kill_once, marker=str(marker), victim=victim, folder=str(out),
+        stored_first=STORED_BEFORE_KILL))
     result = CliRunner().invoke(app, ["sweep", str(write_spec(tmp_path)), "--out", str(out),
                                       "--backend", "processes", "--workers", str(WORKERS),
                                       "--quiet"])
@@ -263,7 +277,7 @@ def test_a_killed_worker_stops_the_sweep_and_resume_loses_nothing(clean, tmp_pat
     assert lines[0].startswith("xbsim: error: a worker process died")
     assert str(out) in lines[0] and "--resume" in lines[0]
     kept = run_statuses(out)
-    assert 0 < len(kept) < N_RUNS and victim not in kept
+    assert STORED_BEFORE_KILL <= len(kept) < N_RUNS and victim not in kept
     assert_store_intact(out, len(kept))
 
     resumed = run_sweep(SPEC, out, backend="processes", workers=WORKERS, resume=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from experiments.runner import run_spec
@@ -72,12 +73,21 @@ def test_small_batch_replenishment_lowers_holding_stock():
 
 
 def test_live_streaming_concentrates_orders_on_stream_days():
+    from simulation.metrics import Counter
+
     spec = _spec({"live_streaming": {"streams_per_month": 8}, "kol_marketing": {}})
     m = MarketModel(spec, rng=4)
+    live, streams = [], []
     while m.running:
+        live_before = m.counters[0, :, Counter.LIVE_ORDERS].sum()
+        streams_before = m.kol_feed.streams_by_kol.sum()
         m.step()
-    from simulation.metrics import Counter
-    assert m.counters[0, :, Counter.LIVE_ORDERS].sum() > 0
+        live.append(m.counters[0, :, Counter.LIVE_ORDERS].sum() - live_before)
+        streams.append(m.kol_feed.streams_by_kol.sum() - streams_before)
+    live, stream_day = np.array(live), np.array(streams) > 0
+    assert 0 < stream_day.sum() <= len(stream_day) / 3  # streams are events, not every day
+    assert live.sum() >= 3  # enough live orders to say where they fall
+    assert live[~stream_day].sum() == 0  # every live order falls on a stream day
 
 
 def test_data_compliance_lowers_breach_fines():

@@ -33,7 +33,13 @@ def test_consumer_agents_are_views_onto_the_population(small_spec):
     pop = model.population
     assert agent.region == model.regions.codes[pop.region[17]]
     assert agent.stage == Stage(int(pop.stage[17]))
-    np.testing.assert_array_equal(agent.trust, pop.trust[17])
+    # the view reads row 17 live: write known values into the population and read them back
+    marked = np.linspace(0.1, 0.9, pop.trust.shape[1]).astype(pop.trust.dtype)
+    pop.trust[17] = marked
+    pop.stage[17] = Stage.TRUSTING
+    np.testing.assert_array_equal(agent.trust, marked)
+    assert agent.stage == Stage.TRUSTING
+    assert not np.array_equal(model.consumer(18).trust, marked)  # another row, another view
     assert set(agent.payment_methods) <= {"card", "wallet", "bank_transfer", "cod", "bnpl"}
     assert len(agent.payment_methods) >= 1
     aware = model.consumers.select(lambda a: a.stage >= Stage.AWARE)

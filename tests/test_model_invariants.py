@@ -122,9 +122,13 @@ def test_invariants_on_a_busy_market(small_spec):
     # The run must have exercised the whole lifecycle, or the invariants proved little.
     counts = model.orders.state_counts()
     assert counts.sum() > 50
+    from simulation.metrics import Counter
     from simulation.orders import OrderState as S
-    for state in (S.ABANDONED, S.KEPT, S.RETURNED, S.DELIVERED):
-        assert counts[state] > 0 or state == S.DELIVERED, state.name
+    for state in (S.ABANDONED, S.KEPT, S.RETURNED):
+        assert counts[state] > 0, state.name
+    # delivered is a passing state (an order moves on to reviewed, kept or returned), so
+    # deliveries are counted as they happen rather than read off today's states
+    assert model.counters[..., Counter.DELIVERED].sum() > 0
 
 
 def test_same_seed_same_results(small_spec):

@@ -1,15 +1,15 @@
 """Every teaching notebook runs top to bottom in a fresh kernel of this environment.
 
 Notebooks are found by globbing ``notebooks/*.ipynb``, so a new one is tested without touching
-this file. Each must be committed without outputs, run with no cell raising, each cell within
-a time limit and the whole notebook within another.
+this file. Each must be committed without outputs and run with no cell raising. Nothing here
+asserts on time: the limits below only stop a hung kernel, far above any real run; how long
+each notebook takes is measured by ``benchmarks/notebooks.py``.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,8 +20,18 @@ nbclient = pytest.importorskip("nbclient", reason="notebook tools are in the dev
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 KERNEL = "python3"  # ipykernel's spec; jupyter_client runs it with this interpreter
-CELL_TIMEOUT_S = 120
-NOTEBOOK_LIMIT_S = 180  # each notebook is written to run in well under a minute on 2 cores
+CELL_TIMEOUT_S = 900
+"""Hang guard per cell (a stuck kernel), not a timing: cells take seconds."""
+NOTEBOOK_HANG_GUARD_S = 3600
+"""Hang guard per notebook (pytest-timeout), not a timing: notebooks take about a minute."""
+
+
+def notebook_client(book, path: Path):
+    """An nbclient runner for ``book`` in a fresh kernel of this environment, cwd notebooks/."""
+    return nbclient.NotebookClient(
+        book, timeout=CELL_TIMEOUT_S, kernel_name=KERNEL,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
 
 
 def test_there_are_notebooks():
@@ -32,7 +42,7 @@ def test_there_are_notebooks():
 
 @pytest.mark.slow
 @pytest.mark.notebooks
-@pytest.mark.timeout(NOTEBOOK_LIMIT_S + CELL_TIMEOUT_S)  # a hard stop if a kernel hangs
+@pytest.mark.timeout(NOTEBOOK_HANG_GUARD_S)  # a hard stop if a kernel hangs
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs_top_to_bottom(path: Path, monkeypatch):
     book = nbformat.read(path, as_version=4)
@@ -48,18 +58,12 @@ def test_notebook_runs_top_to_bottom(path: Path, monkeypatch):
     probe = nbformat.v4.new_code_cell("import sys; print(sys.executable)")
     book.cells.insert(0, probe)
 
-    client = nbclient.NotebookClient(
-        book, timeout=CELL_TIMEOUT_S, kernel_name=KERNEL,
-        resources={"metadata": {"path": str(path.parent)}},  # cwd = notebooks/
-    )
-    start = time.perf_counter()
+    client = notebook_client(book, path)
     client.execute()  # raises CellExecutionError, with the traceback, if a cell fails
-    elapsed = time.perf_counter() - start
 
     ran_with = "".join(o.get("text", "") for o in book.cells[0].outputs).strip()
     assert os.path.abspath(ran_with) == os.path.abspath(sys.executable), (
         f"kernel ran {ran_with!r}, not this environment's {sys.executable!r}")
-    assert elapsed < NOTEBOOK_LIMIT_S, f"{path.name} took {elapsed:.0f} s"
     figures = sum("image/png" in o.get("data", {}) for c in book.cells
                   if c.cell_type == "code" for o in c.outputs)
     assert figures >= 1, f"{path.name} draws no figure"

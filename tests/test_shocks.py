@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from simulation.consumers import Stage
 from simulation.metrics import Counter
 from simulation.model import MarketModel
+from simulation.orders import OrderState
 from simulation.spec import load_spec
 
 
@@ -38,7 +39,7 @@ def test_closed_route_holds_parcels_until_it_reopens():
              "closed": True}
     m = _run(_model([shock]), 30)
     book = m.orders
-    picked = book["t_ship"][book["state"] >= 3]
+    picked = book["t_ship"][book["state"] >= OrderState.PICKED]
     assert len(picked) > 0 and (picked >= 30).all()
     assert m.counters[..., Counter.DELIVERED].sum() == 0
 

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -16,13 +15,14 @@ import yaml
 
 from experiments import backends
 from experiments.runner import replication_seeds
-from experiments.store import RUNS_DIRNAME, part_files, run_statuses
+from experiments.store import RUNS_DIRNAME, run_statuses
 from experiments.sweep import (
     SweepFolderError,
     SweepInterrupted,
     load_results,
     run_sweep,
 )
+from tests import fault_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_RUN_SPEC = backends.run_spec
@@ -168,31 +168,34 @@ def test_a_folder_holding_something_else_is_refused(tmp_path):
 
 KILL_SPEC = {**SPEC, "name": "kill", "design": {"method": "lhs", "n": 12, "seed": 4}}
 KILL_RUNS = 12 * 2
+STORED_BEFORE_STOP = 5
+"""Runs stored when the sweep is killed or interrupted: the driver signals its own process
+group right after storing this many (tests/fault_helpers.py), so the point is exact."""
+SUBPROCESS_TIMEOUT_S = 300
+"""Upper bound on a sweep subprocess, so a hang fails the test instead of the suite."""
 
 
-def sweep_cli(spec_file: Path, out: Path, *extra: str) -> subprocess.Popen:
-    """Start ``python -m simulation.cli sweep`` in its own process group."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+def child_env() -> dict[str, str]:
+    """The environment of a CLI subprocess, with the project importable."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+
+
+def sweep_cli(spec_file: Path, out: Path, *extra: str, fault: str | None = None,
+              after: int = 0) -> subprocess.Popen:
+    """Start ``xbsim sweep`` in its own process group (session).
+
+    With ``fault`` (see tests/fault_helpers.py), the command signals its own group once
+    ``after`` runs are stored: the stop comes at a point the test controls.
+    """
+    command = [sys.executable, "-m", "simulation.cli"]
+    if fault is not None:
+        command = [sys.executable, "-m", "tests.fault_helpers", fault, str(after), str(out)]
     return subprocess.Popen(
-        [sys.executable, "-m", "simulation.cli", "sweep", str(spec_file), "--out", str(out),
-         "--quiet", *extra],
-        cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.PIPE,
+        [*command, "sweep", str(spec_file), "--out", str(out), "--quiet", *extra],
+        cwd=ROOT, env=child_env(), start_new_session=True, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,
     )
-
-
-def wait_for_some_parts(proc: subprocess.Popen, out: Path, total: int) -> int:
-    """Wait until some but not all runs are on disk; return how many."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        done = len(run_statuses(out)) if part_files(out) else 0
-        if done:
-            assert done < total, "the sweep finished before it could be stopped"
-            return done
-        assert proc.poll() is None, proc.communicate()
-        time.sleep(0.02)
-    raise AssertionError("no part was written in time")
 
 
 @pytest.mark.slow
@@ -200,16 +203,17 @@ def test_killed_sweep_resumed_equals_a_clean_serial_sweep(tmp_path):
     spec_file = tmp_path / "kill.yaml"
     spec_file.write_text(yaml.safe_dump(KILL_SPEC))
     out = tmp_path / "out"
-    proc = sweep_cli(spec_file, out, "--backend", "processes", "--workers", "2")
-    wait_for_some_parts(proc, out, total=KILL_RUNS)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    proc = sweep_cli(spec_file, out, "--backend", "processes", "--workers", "2",
+                     fault=fault_helpers.KILL_GROUP, after=STORED_BEFORE_STOP)
+    _, stderr = proc.communicate(timeout=SUBPROCESS_TIMEOUT_S)
+    assert proc.returncode == -signal.SIGKILL, stderr  # killed, as with kill -9
     partial = load_results(out)  # readable: a part is visible whole or not at all
-    assert 0 < partial["run_id"].nunique() < KILL_RUNS
+    assert partial["run_id"].nunique() == STORED_BEFORE_STOP
     assert partial.groupby("run_id").size().nunique() == 1
+    assert json.loads((out / "manifest.json").read_text())["status"] == "running"
 
     resume = sweep_cli(spec_file, out, "--backend", "processes", "--workers", "2", "--resume")
-    _, stderr = resume.communicate(timeout=300)
+    _, stderr = resume.communicate(timeout=SUBPROCESS_TIMEOUT_S)
     assert resume.returncode == 0, stderr
     assert not list((out / RUNS_DIRNAME).glob("*.tmp"))
     resumed = load_results(out)
@@ -217,6 +221,8 @@ def test_killed_sweep_resumed_equals_a_clean_serial_sweep(tmp_path):
     assert resumed["run_id"].nunique() == KILL_RUNS
     assert not resumed.duplicated(["run_id", "point_index", "seller", "region", "metric"]).any()
     same(resumed, clean)
+    sessions = json.loads((out / "manifest.json").read_text())["sessions"]
+    assert sessions[-1]["runs_to_do"] == KILL_RUNS - STORED_BEFORE_STOP  # nothing redone
 
 
 @pytest.mark.slow
@@ -224,14 +230,14 @@ def test_ctrl_c_stops_cleanly_keeps_finished_runs_and_exits_130(tmp_path):
     spec_file = tmp_path / "kill.yaml"
     spec_file.write_text(yaml.safe_dump(KILL_SPEC))
     out = tmp_path / "out"
-    proc = sweep_cli(spec_file, out, "--backend", "processes", "--workers", "2")
-    wait_for_some_parts(proc, out, total=KILL_RUNS)
-    os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends to the whole group
-    _, stderr = proc.communicate(timeout=60)
+    # what a terminal sends to the whole group on Ctrl-C
+    proc = sweep_cli(spec_file, out, "--backend", "processes", "--workers", "2",
+                     fault=fault_helpers.INTERRUPT_GROUP, after=STORED_BEFORE_STOP)
+    _, stderr = proc.communicate(timeout=SUBPROCESS_TIMEOUT_S)
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert f"resume with: xbsim sweep {spec_file} --out {out}" in stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "interrupted"
-    kept = manifest["counts"]["ok"]
-    assert 0 < kept < KILL_RUNS and len(run_statuses(out)) == kept
+    assert manifest["counts"]["ok"] == STORED_BEFORE_STOP
+    assert len(run_statuses(out)) == STORED_BEFORE_STOP
