@@ -643,3 +643,9 @@ class Consumer(mesa.Agent):
     def neighbours(self) -> np.ndarray:
         """Indices of the consumer's social ties."""
         return self.model.graph.neighbours(self.index)
+
+
+def funnel_phase(model: MarketModel, day: int) -> None:
+    """Phase 'perception and funnel': take in the day's touches, then update the funnel."""
+    model.population.perceive(model.exposures, model.counters)
+    model.population.update_funnel(day)

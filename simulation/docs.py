@@ -1,7 +1,8 @@
 """Regenerate the documentation tables that are derived from code (``python -m simulation.docs``).
 
-docs/PARAMETERS.md is generated whole; docs/ODD.md keeps its prose and has its culture and
-metric tables replaced between markers. tests/test_docs.py fails when either is stale.
+docs/PARAMETERS.md is generated whole; docs/ODD.md keeps its prose and has its process
+overview (from :data:`simulation.schedule.PHASES`), culture and metric tables replaced
+between markers. tests/test_docs.py fails when either is stale.
 """
 
 from __future__ import annotations
@@ -76,7 +77,10 @@ def _replace_block(text: str, name: str, body: str) -> str:
 
 
 def render_odd(text: str) -> str:
-    """ODD text with its generated tables brought up to date."""
+    """ODD text with its generated schedule and tables brought up to date."""
+    from simulation.schedule import schedule_markdown
+
+    text = _replace_block(text, "schedule", schedule_markdown())
     text = _replace_block(text, "culture-table", culture_markdown())
     return _replace_block(text, "metric-table", metrics_markdown())
 

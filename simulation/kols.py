@@ -99,7 +99,25 @@ class KolFeed:
             k.feed_index = i
         self.posts_by_kol = np.zeros(len(self.kols), dtype=np.int64)
         self.streams_by_kol = np.zeros(len(self.kols), dtype=np.int64)
+        self._live: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.rebuild()
+
+    def queue_live_occasions(self, consumers: np.ndarray, sellers: np.ndarray,
+                             kol_ids: np.ndarray) -> None:
+        """Live-stream viewers who get an impulse purchase occasion today."""
+        if len(consumers):
+            self._live.append((consumers, sellers, kol_ids))
+
+    def take_live_occasions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Today's impulse occasions (consumer, seller, KOL id), emptying the queue."""
+        if not self._live:
+            z = np.zeros(0, np.int64)
+            return z, z, z
+        consumers = np.concatenate([c for c, _, _ in self._live])
+        sellers = np.concatenate([s for _, s, _ in self._live])
+        kols = np.concatenate([k for _, _, k in self._live])
+        self._live = []
+        return consumers, sellers, kols
 
     def rebuild(self) -> None:
         """Recompute the contract arrays (after set-up, or when followers change)."""
@@ -180,7 +198,7 @@ class KolFeed:
             model.exposures.add(who, self.seller[con], attention=p.live_touch_weight,
                                 trust_gain=self.live_gain[con], channel=Counter.LIVE_VIEWS)
             buy = rng.random(len(who)) < self.impulse[con]
-            model.queue_live_occasions(who[buy], self.seller[con[buy]], self.kol_id[con[buy]])
+            self.queue_live_occasions(who[buy], self.seller[con[buy]], self.kol_id[con[buy]])
             model.pay_marketing(self.seller[live], self.region[live], self.fee_stream[live])
             np.add.at(self.streams_by_kol, self.kol[live], 1)
 
@@ -212,3 +230,8 @@ def create_kols(model: MarketModel) -> list[KOL]:
             cred = float(np.clip(tier.credibility + 0.1 * rng.standard_normal(), 0.05, 1.0))
             kols.append(KOL(model, r, plat, tier, followers, cred))
     return kols
+
+
+def content_phase(model: MarketModel, day: int) -> None:
+    """Phase 'KOL content': every contracted KOL posts and streams as booked."""
+    model.kol_feed.publish()

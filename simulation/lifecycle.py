@@ -21,6 +21,7 @@ from simulation.consumers import Offers, PurchaseRequests, Stage
 from simulation.ledger import Account
 from simulation.metrics import Counter
 from simulation.orders import OrderState
+from simulation.pricing import days_of_income
 
 if TYPE_CHECKING:
     from simulation.model import MarketModel
@@ -205,8 +206,8 @@ def advance_parcels(model: MarketModel) -> None:
         _count(model, s[ok][local], r[ok][local], Counter.LOCAL_DELIVERED)
 
 
-def review_and_return(model: MarketModel) -> None:
-    """Close yesterday's return windows, then run today's reviews (and the sharing)."""
+def review_and_return(model: MarketModel, day: int | None = None) -> None:
+    """Phase 'reviews, returns and sharing': close return windows, review, share."""
     book = model.orders
     day = model.steps
     p = model.params
@@ -267,3 +268,54 @@ def cancel_orders(model: MarketModel, rows: np.ndarray) -> None:
     consumers = book["consumer"][rows][legit].astype(np.int64)
     model.population.lose_trust(consumers, s[legit], model.params.loss_trust_penalty)
     model.population.release(consumers)
+
+
+def choice_and_checkout_phase(model: MarketModel, day: int) -> None:
+    """Phase 'choice and checkout': occasions and choices, then checkout of the chosen."""
+    offers = build_offers(model)
+    live = model.kol_feed.take_live_occasions()
+    requests = model.population.decide(day, offers, model.streams.decisions, *live,
+                                       occasion_boost=model.occasion_boost)
+    checkout(model, requests, offers)
+
+
+def fulfilment_and_transit_phase(model: MarketModel, day: int) -> None:
+    """Phase 'fulfilment and transit': warehouses pick and ship; parcels move on."""
+    model.warehouses.do("pick")
+    advance_parcels(model)
+
+
+def build_offers(model: MarketModel) -> Offers:
+    """Every seller's products as consumers in each region see them today."""
+    seller, product, quality, green = [], [], [], []
+    price, live_price, promised, available = [], [], [], []
+    fx = model.fx.index
+    for s in model.seller_list:
+        pr, days = s.offer(fx)
+        lpr, _ = s.offer(fx, discount=s.spec.live_stream_discount)
+        k = len(s.prices)
+        seller.append(np.full(k, s.index))
+        product.append(np.arange(k))
+        quality.append(s.quality)
+        green.append(s.green)
+        price.append(pr)
+        live_price.append(lpr)
+        promised.append(days)
+        available.append(np.broadcast_to(s.targets, pr.shape))
+    gdp = model.regions.gdp_per_capita[None, :]
+    c = model.counters
+    reviews = c[:, :, Counter.REVIEWS]
+    positive = reviews - c[:, :, Counter.NEGATIVE_REVIEWS]
+    a, b = model.params.rating_prior_positive, model.params.rating_prior_negative
+    return Offers(
+        seller=np.concatenate(seller),
+        product=np.concatenate(product),
+        quality=np.concatenate(quality),
+        green=np.concatenate(green),
+        available=np.concatenate(available),
+        price_days=days_of_income(np.concatenate(price), gdp),
+        live_price_days=days_of_income(np.concatenate(live_price), gdp),
+        promised_days=np.concatenate(promised),
+        rating=(positive + a) / (reviews + a + b),
+        group_buy=model.group_buy_discount,
+    )

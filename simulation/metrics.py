@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from simulation.model import MarketModel
 
 
 class Counter(IntEnum):
@@ -179,3 +183,47 @@ def compute_metrics(
         "referral_order_share": ratio(k(Counter.REFERRAL_ORDERS), k(Counter.PAID)),
         "local_delivery_share": ratio(k(Counter.LOCAL_DELIVERED), k(Counter.DELIVERED)),
     }
+
+
+FUNNEL_COLUMNS = ("unaware", "aware", "interested", "trusting", "buying", "sharing")
+"""Funnel-table columns, in Stage order."""
+
+
+def measure(model: MarketModel) -> None:
+    """Today's metrics per region and in total into ``model.latest`` (for the reporters).
+
+    Also adds today's rows to the DataCollector's region and funnel tables.
+    """
+    n_regions = model.regions.n
+    counts = model.population.region_counts(n_regions)
+    profit = model.ledger.profit()  # (S, R + 1)
+    by_region = compute_metrics(
+        model.counters.sum(axis=0), profit[:, :n_regions].sum(axis=0),
+        counts["consumers"], counts["aware"], counts["customers"],
+        counts["repeat_customers"], ratio(counts["trust_sum"], counts["aware_pairs"]),
+    )
+    total = compute_metrics(
+        model.counters.sum(axis=(0, 1)), profit.sum(),
+        counts["consumers"].sum(), counts["aware"].sum(), counts["customers"].sum(),
+        counts["repeat_customers"].sum(),
+        ratio(counts["trust_sum"].sum(), counts["aware_pairs"].sum()),
+    )
+    model.latest = {
+        "by_region": by_region,
+        "total": {k: float(v) for k, v in total.items()},
+        "stage_counts": counts["stage"].sum(axis=0),
+    }
+    dc = model.datacollector
+    step = model.steps
+    for r, code in enumerate(model.regions.codes):
+        dc.add_table_row("regions", {"step": step, "region": code,
+                                     **{m: float(by_region[m][r]) for m in METRIC_NAMES}})
+        st = counts["stage"][r]
+        dc.add_table_row("funnel", {"step": step, "region": code,
+                                    **{c: int(st[i]) for i, c in enumerate(FUNNEL_COLUMNS)}})
+
+
+def measurement_phase(model: MarketModel, day: int) -> None:
+    """Phase 'measurement': today's metrics, then Mesa's DataCollector reads them."""
+    measure(model)
+    model.datacollector.collect(model)

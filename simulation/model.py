@@ -1,15 +1,7 @@
 """The market model: wires regions, agents and the order lifecycle, and sequences a day.
 
-One step is one day. The step reads like the ODD process overview (docs/ODD.md):
-
-1. markets move (exchange rates);
-2. sellers plan (fixed costs, compliance, breaches) and warehouses receive stock;
-3. sellers advertise and KOLs post and stream (touches queue up);
-4. consumers perceive touches and move through the SICAS funnel;
-5. consumers with an occasion choose; checkout settles payment, abandonment and fraud;
-6. warehouses pick and ship; parcels travel, clear customs, arrive or get lost;
-7. buyers review, return or keep, and share with friends (touches for tomorrow);
-8. providers settle; warehouses replenish and pay holding costs; metrics are collected.
+One step is one day: the named phases of :data:`simulation.schedule.PHASES`, in order (the
+ODD's process overview is generated from the same list).
 """
 
 from __future__ import annotations
@@ -21,19 +13,25 @@ import numpy as np
 from mesa.agentset import AgentSet
 
 from simulation import lifecycle
-from simulation.consumers import Consumer, ConsumerPopulation, Exposures, Offers
+from simulation.consumers import Consumer, ConsumerPopulation, Exposures
 from simulation.culture import culture_multipliers
 from simulation.kols import KOL, KolFeed, create_kols
 from simulation.ledger import Account, Ledger
 from simulation.levers import apply_levers
-from simulation.metrics import METRIC_NAMES, N_COUNTERS, Counter, compute_metrics, ratio
+from simulation.metrics import (
+    METRIC_NAMES,
+    N_COUNTERS,
+    Counter,
+    compute_metrics,
+    measure,
+    ratio,
+)
 from simulation.network import build_social_graph
 from simulation.orders import OrderBook
 from simulation.payments import ExchangeRates, PaymentProvider
-from simulation.pricing import days_of_income
 from simulation.regions import Catalog, RegionTable, load_catalog
+from simulation.schedule import PHASES
 from simulation.sellers import Seller
-from simulation.shocks import apply_shocks
 from simulation.spec import MarketSpec, PaymentProviderSpec, check_region_references
 from simulation.streams import RandomStreams
 from simulation.warehouses import Warehouse
@@ -156,7 +154,6 @@ class MarketModel(mesa.Model):
         ]
         self._audiences: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]] = {}
         self.exposures = Exposures()
-        self._live: list[tuple[np.ndarray, int, int]] = []
         kols = create_kols(self)
         by_region: dict[int, list[KOL]] = {}
         for k in kols:
@@ -179,7 +176,7 @@ class MarketModel(mesa.Model):
                     "funnel": ["step", "region", "unaware", "aware", "interested",
                                "trusting", "buying", "sharing"]},
         )
-        self.measure()
+        measure(self)
         self.datacollector.collect(self)
 
     # --- wiring helpers -------------------------------------------------------------------
@@ -308,12 +305,6 @@ class MarketModel(mesa.Model):
         self.ledger.expense(Account.MARKETING, seller, region, amount)
         np.add.at(self.counters, (seller, region, Counter.MARKETING_SPEND), amount)
 
-    def queue_live_occasions(self, consumers: np.ndarray, sellers: np.ndarray,
-                             kol_ids: np.ndarray) -> None:
-        """Live-stream viewers who get an impulse purchase occasion today."""
-        if len(consumers):
-            self._live.append((consumers, sellers, kol_ids))
-
     def cancel_orders(self, rows: np.ndarray) -> None:
         """Cancel and refund backorders (see :func:`simulation.lifecycle.cancel_orders`)."""
         lifecycle.cancel_orders(self, rows)
@@ -352,119 +343,15 @@ class MarketModel(mesa.Model):
         self.seller_list[seller].breaches += 1
 
     # --- the day --------------------------------------------------------------------------
-    def build_offers(self) -> Offers:
-        """Every seller's products as consumers in each region see them today."""
-        seller, product, quality, green = [], [], [], []
-        price, live_price, promised, available = [], [], [], []
-        fx = self.fx.index
-        for s in self.seller_list:
-            pr, days = s.offer(fx)
-            lpr, _ = s.offer(fx, discount=s.spec.live_stream_discount)
-            k = len(s.prices)
-            seller.append(np.full(k, s.index))
-            product.append(np.arange(k))
-            quality.append(s.quality)
-            green.append(s.green)
-            price.append(pr)
-            live_price.append(lpr)
-            promised.append(days)
-            available.append(np.broadcast_to(s.targets, pr.shape))
-        gdp = self.regions.gdp_per_capita[None, :]
-        c = self.counters
-        reviews = c[:, :, Counter.REVIEWS]
-        positive = reviews - c[:, :, Counter.NEGATIVE_REVIEWS]
-        a, b = self.params.rating_prior_positive, self.params.rating_prior_negative
-        return Offers(
-            seller=np.concatenate(seller),
-            product=np.concatenate(product),
-            quality=np.concatenate(quality),
-            green=np.concatenate(green),
-            available=np.concatenate(available),
-            price_days=days_of_income(np.concatenate(price), gdp),
-            live_price_days=days_of_income(np.concatenate(live_price), gdp),
-            promised_days=np.concatenate(promised),
-            rating=(positive + a) / (reviews + a + b),
-            group_buy=self.group_buy_discount,
-        )
-
     def step(self) -> None:
-        """Advance the market by one day."""
+        """Advance the market by one day: run :data:`simulation.schedule.PHASES` in order."""
         day = self.steps
-        apply_shocks(self, day)
-        self.fx.step(self.streams.market)
-        self.warehouses.do("receive_stock")
-        self.sellers.shuffle_do("plan_day")
-        self.sellers.shuffle_do("advertise")
-        self.kol_feed.publish()
-
-        self.population.perceive(self.exposures, self.counters)
-        self.population.update_funnel(day)
-        offers = self.build_offers()
-        live = self._drain_live()
-        requests = self.population.decide(day, offers, self.streams.decisions, *live,
-                                          occasion_boost=self.occasion_boost)
-        lifecycle.checkout(self, requests, offers)
-
-        self.warehouses.do("pick")
-        lifecycle.advance_parcels(self)
-        lifecycle.review_and_return(self)
-
-        self.payment_providers.do("settle")
-        self.warehouses.do("replenish")
-        self.warehouses.do("hold")
-        if day % self.params.order_compaction_interval == 0:
-            self.orders.compact()
-        self.measure()
-        self.datacollector.collect(self)
+        for phase in PHASES:
+            phase.run(self, day)
         if day >= self.spec.horizon_days:
             self.running = False
 
-    def _drain_live(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if not self._live:
-            z = np.zeros(0, np.int64)
-            return z, z, z
-        consumers = np.concatenate([c for c, _, _ in self._live])
-        sellers = np.concatenate([s for _, s, _ in self._live])
-        kols = np.concatenate([k for _, _, k in self._live])
-        self._live = []
-        return consumers, sellers, kols
-
     # --- measurement ----------------------------------------------------------------------
-    def measure(self) -> None:
-        """Compute today's metrics per region and in total (read by the reporters)."""
-        n_regions = self.regions.n
-        counts = self.population.region_counts(n_regions)
-        profit = self.ledger.profit()  # (S, R + 1)
-        by_region = compute_metrics(
-            self.counters.sum(axis=0), profit[:, :n_regions].sum(axis=0),
-            counts["consumers"], counts["aware"], counts["customers"],
-            counts["repeat_customers"], ratio(counts["trust_sum"], counts["aware_pairs"]),
-        )
-        total = compute_metrics(
-            self.counters.sum(axis=(0, 1)), profit.sum(),
-            counts["consumers"].sum(), counts["aware"].sum(), counts["customers"].sum(),
-            counts["repeat_customers"].sum(),
-            ratio(counts["trust_sum"].sum(), counts["aware_pairs"].sum()),
-        )
-        self.latest = {
-            "by_region": by_region,
-            "total": {k: float(v) for k, v in total.items()},
-            "stage_counts": counts["stage"].sum(axis=0),
-        }
-        dc = getattr(self, "datacollector", None)
-        if dc is None:
-            return
-        step = self.steps
-        for r, code in enumerate(self.regions.codes):
-            dc.add_table_row("regions", {"step": step, "region": code,
-                                         **{m: float(by_region[m][r]) for m in METRIC_NAMES}})
-            st = counts["stage"][r]
-            dc.add_table_row("funnel", {
-                "step": step, "region": code, "unaware": int(st[0]), "aware": int(st[1]),
-                "interested": int(st[2]), "trusting": int(st[3]), "buying": int(st[4]),
-                "sharing": int(st[5]),
-            })
-
     def summary(self) -> dict[str, dict[str, dict[str, float]]]:
         """Final metrics per seller ('all' = every seller) and region ('all' = every region)."""
         n_regions = self.regions.n

@@ -82,3 +82,8 @@ class ExchangeRates:
     def shock(self, region: int, log_change: float) -> None:
         """Apply a one-off devaluation (positive) or appreciation (negative)."""
         self.log_index[region] += log_change
+
+
+def markets_phase(model: MarketModel, day: int) -> None:
+    """Phase 'markets': exchange rates take their daily random step."""
+    model.fx.step(model.streams.market)

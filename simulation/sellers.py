@@ -217,3 +217,14 @@ class Seller(mesa.Agent):
             model.exposures.add(who, self.index, attention=p.ad_touch_weight,
                                 channel=Counter.AD_TOUCHES)
             model.pay_marketing(self.index, r, budget[r])
+
+
+def plan_phase(model: MarketModel, day: int) -> None:
+    """Phase 'sellers plan': due stock arrives, then each seller (random order) plans its day."""
+    model.warehouses.do("receive_stock")
+    model.sellers.shuffle_do("plan_day")
+
+
+def ads_phase(model: MarketModel, day: int) -> None:
+    """Phase 'ads': each seller (random order) buys the day's ad impressions."""
+    model.sellers.shuffle_do("advertise")

@@ -2,8 +2,8 @@
 
 Each shock changes a state the mechanisms read (an exchange rate, a mode's transit time or
 closure, customs, de minimis, privacy regime, a platform's reach, purchase occasions) on its
-day or window; none touches an outcome metric. ``MarketModel.step`` calls
-:func:`apply_shocks` first each day.
+day or window; none touches an outcome metric. Its phase, :func:`shocks_phase`, is the first
+of the day (:data:`simulation.schedule.PHASES`).
 """
 
 from __future__ import annotations
@@ -158,3 +158,8 @@ def apply_shocks(model: MarketModel, day: int) -> None:
     model.occasion_boost = 1.0
     for shock in model.spec.shocks:
         shock.apply(model, day)
+
+
+def shocks_phase(model: MarketModel, day: int) -> None:
+    """Phase 'shocks': every declared shock acts on its day or window (see apply_shocks)."""
+    apply_shocks(model, day)

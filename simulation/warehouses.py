@@ -230,3 +230,12 @@ class Warehouse(mesa.Agent):
     def restock_returns(self, product: np.ndarray) -> None:
         """Locally returned items go back on the shelf."""
         self.stock += np.bincount(product, minlength=len(self.stock))
+
+
+def settlement_and_replenishment_phase(model: MarketModel, day: int) -> None:
+    """Phase 'settlement and replenishment': payouts, stock reviews, holding costs, compaction."""
+    model.payment_providers.do("settle")
+    model.warehouses.do("replenish")
+    model.warehouses.do("hold")
+    if day % model.params.order_compaction_interval == 0:
+        model.orders.compact()
