@@ -54,6 +54,7 @@ from experiments.validation import (
 )
 from simulation.parameters import PRIOR_DEFAULTS, ModelParameters
 from simulation.spec import format_validation_error
+from simulation.yaml_loading import load_yaml_file
 
 CALIBRATION_CONFIG = VALIDATION_DIR / "calibration.yaml"
 """The shipped calibration settings: free parameters, fitted facts, seeds, optimiser."""
@@ -180,8 +181,7 @@ class CalibrationError(ValueError):
 def load_calibration_config(path: Path | str | None = None) -> CalibrationConfig:
     """Read and validate a calibration file (default: the shipped one)."""
     path = Path(path) if path is not None else CALIBRATION_CONFIG
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+    data = load_yaml_file(path) or {}  # strict: duplicate keys are refused
     if not isinstance(data, dict):
         raise CalibrationError(f"{path}: expected a mapping at the top level")
     # Range problems first, one line per parameter (the model validator joins them).

@@ -56,6 +56,7 @@ from experiments.store import (
 from simulation.metrics import METRIC_NAMES
 from simulation.parameters import ParameterInfo, parameter_table
 from simulation.spec import MarketSpec, format_validation_error
+from simulation.yaml_loading import load_yaml_file
 
 DesignMethod = Literal["full_factorial", "lhs", "sobol", "morris"]
 SALIB_METHODS: tuple[str, ...] = ("lhs", "sobol", "morris")
@@ -228,8 +229,7 @@ def load_sweep(source: Path | str | Mapping[str, Any]) -> SweepSpec:
         data, root = dict(source), Path.cwd()
     else:
         path = Path(source)
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh) or {}
+        data = load_yaml_file(path) or {}  # strict: duplicate keys are refused
         if not isinstance(data, dict):
             raise SweepSpecError(f"{path}: expected a mapping at the top level")
         root = path.resolve().parent

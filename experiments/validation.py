@@ -34,7 +34,6 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from matplotlib.axes import Axes
 from pydantic import (
     AfterValidator,
@@ -55,6 +54,7 @@ from simulation.levers import Levers
 from simulation.metrics import METRIC_NAMES
 from simulation.model import MarketModel
 from simulation.spec import MarketSpec, check_region_references, format_validation_error
+from simulation.yaml_loading import load_yaml_file
 
 VALIDATION_DIR = Path(__file__).resolve().parent / "validation"
 """Folder of the shipped validation targets (facts, calibration settings, README)."""
@@ -303,8 +303,7 @@ def parse_facts(data: Mapping[str, Any], origin: str = "facts") -> FactsFile:
 
 
 def _read_yaml(path: Path | str) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+    data = load_yaml_file(path) or {}  # strict: duplicate keys are refused
     if not isinstance(data, dict):
         raise FactsError(f"{path}: expected a mapping at the top level")
     return data

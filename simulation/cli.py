@@ -14,7 +14,7 @@ import typer
 import yaml
 from pydantic import ValidationError
 
-from simulation.spec import format_validation_error
+from simulation.spec import SpecError, format_problems
 
 app = typer.Typer(
     name="xbsim",
@@ -27,22 +27,34 @@ app = typer.Typer(
 EXIT_USAGE = 2
 
 
-def fail(message: str) -> None:
-    """Print a one-line error (or one line per field) and exit with status 2."""
-    typer.echo(f"xbsim: error: {message}", err=True)
+def fail(message: str | list[str]) -> None:
+    """Print an error, ``xbsim: error:`` before each problem's line, and exit with status 2."""
+    for line in [message] if isinstance(message, str) else message:
+        typer.echo(f"xbsim: error: {line}", err=True)
     raise typer.Exit(EXIT_USAGE)
 
 
+def _yaml_problem(e: yaml.YAMLError) -> str:
+    """A YAML error in one line naming the file and line (duplicate keys name both lines)."""
+    mark = getattr(e, "problem_mark", None)
+    problem = getattr(e, "problem", None)
+    if isinstance(e, ValueError) or mark is None or problem is None:
+        return str(e).splitlines()[0]
+    return f"{mark.name}: line {mark.line + 1}: not valid YAML: {problem}"
+
+
 def _guard(fn):
-    """Turn validation and input errors into clean exits."""
+    """Turn validation and input errors into clean exits: status 2, one line per problem."""
     try:
         return fn()
+    except SpecError as e:  # every problem of a spec or scenario file, each on its line
+        fail(list(e.lines))
     except ValidationError as e:
-        fail("invalid input:\n" + format_validation_error(e, prefix="  "))
+        fail(format_problems(e).splitlines())
+    except yaml.YAMLError as e:  # strict safe loader: python tags, duplicate keys, bad syntax
+        fail(_yaml_problem(e))
     except (ValueError, KeyError, FileNotFoundError) as e:
         fail(str(e).strip("'\""))
-    except yaml.YAMLError as e:  # safe loader: python tags and malformed files end here
-        fail(f"not valid YAML: {str(e).splitlines()[0]}")
     except OSError as e:  # unreadable input, read-only or full output folder
         fail(f"{e.strerror or e}: {e.filename or ''}".rstrip(": "))
     return None
@@ -118,13 +130,20 @@ def run(
     from experiments.runner import replication_seeds, run_spec
     from experiments.scenarios import load_scenarios
     from experiments.store import atomic_write_frame
+    from simulation.spec import suggestion
 
     def go() -> None:
         scen = load_scenarios(spec)
         specs = scen.specs()
         name = scenario or scen.baseline_name
         if name not in specs:
-            raise KeyError(f"--scenario: {name!r} is not in {list(specs)}")
+            raise ValueError(f"--scenario: {name!r} is not a scenario of {spec}; "
+                             + suggestion(name, list(specs)))
+        if scenario is None and not scen.is_plain_spec:
+            others = [n for n in specs if n != name]
+            which = (f"the baseline; others: {', '.join(others)}; choose with --scenario"
+                     if others else "the only one")
+            typer.echo(f"running scenario {name!r} ({which})", err=True)
         s = specs[name]
         use_seed = seed if seed is not None else replication_seeds(scen.master_seed, 1)[0]
         t0 = time.perf_counter()
@@ -322,6 +341,10 @@ def validate(
         raise typer.Exit(VALIDATE_FAILED)
 
 
+CALIBRATED_SET_NAME = "calibrated_parameters.yaml"
+"""File name of the calibrated set ``xbsim calibrate`` writes into its --out folder."""
+
+
 @app.command()
 def calibrate(
     out: Annotated[Path, typer.Option(help="folder for the fit report")]
@@ -345,8 +368,11 @@ def calibrate(
         help="fit on the config's split 'fit' half and validate both halves (writes no "
              "defaults)")] = False,
     write: Annotated[Path | None, typer.Option(
-        help="where to write the calibrated set (default: simulation/data/"
-             "calibrated_parameters.yaml, which becomes the model's defaults)")] = None,
+        help="where to write the calibrated set (default: OUT/calibrated_parameters.yaml)")]
+    = None,
+    adopt: Annotated[bool, typer.Option(
+        help="write the calibrated set into the package (simulation/data/"
+             "calibrated_parameters.yaml), making it the model's defaults")] = False,
     dry_run: Annotated[bool, typer.Option(
         help="write the fit report only, not the calibrated set")] = False,
     quiet: Annotated[bool, typer.Option(help="no line per evaluation")] = False,
@@ -367,6 +393,13 @@ def calibrate(
             typer.echo(f"evaluation {rec['evaluation']:4d}: objective {rec['objective']:.4g} "
                        f"({rec['seconds']:.0f} s)")
 
+    if sum((adopt, write is not None, dry_run)) > 1:
+        fail("choose one of --adopt, --write and --dry-run")
+    # The package's defaults change only when asked to (--adopt); by default the calibrated
+    # set goes beside the fit report.
+    write_to = (None if dry_run else write if write is not None
+                else DEFAULT_OUTPUT if adopt else out / CALIBRATED_SET_NAME)
+
     def go():
         try:
             chosen = load_facts(facts, shipped=shipped)
@@ -377,8 +410,7 @@ def calibrate(
             return run_out_of_sample(chosen, cfg, out, max_evaluations, replications,
                                      show_progress=not quiet, log=log)
         return run_calibration(chosen, cfg, out, _split_ids(only), max_evaluations,
-                               replications, None if dry_run else (write or DEFAULT_OUTPUT),
-                               log=log)
+                               replications, write_to, log=log)
 
     result = _guard(go)
     fit = result.fit
@@ -390,6 +422,9 @@ def calibrate(
     written = getattr(result, "written", None)
     typer.echo(f"wrote {out}/fit_report.md, fit_report.json, history.csv, convergence.png, "
                "manifest.json" + (f"; calibrated set {written}" if written else ""))
+    if written and Path(written).resolve() != DEFAULT_OUTPUT.resolve():
+        typer.echo("the model's defaults are unchanged: make this set the defaults with "
+                   f"--adopt, or point XBSIM_CALIBRATION at {written}")
 
 
 figures_app = typer.Typer(help="Published figures: list, build, verify.",
