@@ -1,11 +1,13 @@
 """Consumers: the SICAS funnel, purchase choice and post-purchase experience, vectorised.
 
-Consumer state lives in one :class:`ConsumerPopulation` (struct of arrays) because a daily
-Python loop over a million consumers cannot meet the scale target; each :class:`Consumer`
-Mesa agent is a thin view onto its row, so ``model.agents_by_type[Consumer]`` and AgentSet
-verbs work as usual. The population's methods are the consumers' decisions, taken for all
-consumers at once: perceive touches, move through the funnel, choose what to buy, and react
-to delivery (satisfaction, review, return, sharing).
+Consumer state lives in one :class:`ConsumerPopulation`, a vectorised agent set in the style of
+mesa-frames (a struct of arrays with set-level phase methods), because a daily Python loop
+over a million consumers cannot meet the scale target. There is no Python object per
+consumer: ``model.consumers`` (also ``model.agents_by_type[Consumer]``) is the population,
+and a :class:`Consumer` is a read-only view of one row made on demand. The population's
+methods are the consumers' decisions, taken for all consumers at once: perceive touches, move
+through the funnel, choose what to buy, and react to delivery (satisfaction, review, return,
+sharing).
 
 Funnel (SICAS, brief): Sense = AWARE, Interest & interaction = INTERESTED, Connect &
 communicate = TRUSTING, Action = BUYING (an order in progress), Share = SHARING; after
@@ -18,7 +20,6 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
 from simulation.metrics import Counter
@@ -236,6 +237,56 @@ class ConsumerPopulation:
         self.customer = np.zeros(n, dtype=bool)  # has paid at least one order
         self.sells = np.ones((n, s_count), dtype=bool)  # the seller sells in my region
         self._buffer = np.empty((n, s_count), dtype=FLOAT)
+
+    # --- the agent-set protocol (mesa-frames style: arrays, views on demand) ---------------
+    AGENT_ARRAYS: tuple[str, ...] = (
+        "region", "stage", "platforms", "pay_mask", "price_sens", "brand_sens", "trust_prop",
+        "affinity", "interest_thr", "trust_thr", "green", "last_purchase", "referred_by",
+        "last_delivery_days", "last_satisfaction", "customer",
+    )
+    """Per-consumer arrays readable with :meth:`get` (per-seller arrays: ``trust``,
+    ``attention``, ``aware``, ``orders``, read directly)."""
+
+    def attach(self, model: MarketModel) -> None:
+        """Bind the population to its model (views read region codes and the graph there)."""
+        self.model = model
+        self.region_codes = tuple(model.regions.codes)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        """Views of every consumer, made one at a time (prefer arrays for set-level work)."""
+        return (self.view(i) for i in range(self.n))
+
+    def __getitem__(self, index: int) -> Consumer:
+        return self.view(index)
+
+    def view(self, index: int) -> Consumer:
+        """A read-only view of consumer ``index`` (raises IndexError outside the population)."""
+        index = int(index)
+        if not 0 <= index < self.n:
+            raise IndexError(f"consumer {index} is not in a population of {self.n}")
+        return Consumer(self.model, index)
+
+    def all(self) -> ConsumerSelection:
+        """Every consumer, as a selection."""
+        return ConsumerSelection(self, np.arange(self.n))
+
+    def select(self, filter_func=None, mask: np.ndarray | None = None) -> ConsumerSelection:
+        """Consumers by a boolean mask over the population (fast) or a view predicate (slow)."""
+        return self.all().select(filter_func, mask)
+
+    def get(self, attribute: str) -> np.ndarray:
+        """A per-consumer array by name (read-only view)."""
+        if attribute not in self.AGENT_ARRAYS:
+            raise AttributeError(f"consumers have no per-consumer array {attribute!r}; "
+                                 f"known: {', '.join(self.AGENT_ARRAYS)}")
+        return _read_only(getattr(self, attribute))
+
+    def groupby(self, by: str) -> ConsumerGroups:
+        """Group every consumer by an attribute (see :class:`ConsumerGroups`)."""
+        return self.all().groupby(by)
 
     def set_sellers_regions(self, sells_in: np.ndarray) -> None:
         """Record which sellers sell in each consumer's region ((S, R) bool)."""
@@ -591,12 +642,41 @@ def choose_logit(utility: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.where(choice >= utility.shape[1], -1, choice).astype(np.int64)
 
 
-class Consumer(mesa.Agent):
-    """A consumer as a Mesa agent: a view onto one row of the population's arrays."""
+class Consumer:
+    """One consumer, viewed on demand: reads its row of the population's arrays, live.
+
+    There is no Python object per consumer: :meth:`ConsumerPopulation.view` makes a view when
+    asked (``model.consumer(i)``, iterating ``model.consumers``). A view is read-only:
+    assigning an attribute raises, and the arrays it returns (trust, attention) cannot be
+    written, so ``agent.trust[0] = x`` fails loudly instead of changing nothing. Consumer
+    state changes only through the population's set-level phases.
+    """
+
+    __slots__ = ("index", "model")
 
     def __init__(self, model: MarketModel, index: int) -> None:
-        super().__init__(model)
-        self.index = index
+        object.__setattr__(self, "model", model)
+        object.__setattr__(self, "index", int(index))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(
+            f"consumer views are read-only (tried to set {name!r}); consumer state lives in "
+            "model.population's arrays and changes through its set-level phases")
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Consumer) and other.model is self.model
+                and other.index == self.index)
+
+    def __hash__(self) -> int:
+        return hash((id(self.model), self.index))
+
+    def __repr__(self) -> str:
+        return f"Consumer({self.index}, region={self.region}, stage={self.stage.name})"
+
+    @property
+    def unique_id(self) -> int:
+        """The consumer's row in the population (stable for the run)."""
+        return self.index
 
     @property
     def _pop(self) -> ConsumerPopulation:
@@ -614,13 +694,13 @@ class Consumer(mesa.Agent):
 
     @property
     def trust(self) -> np.ndarray:
-        """Trust in each seller (copy)."""
-        return self._pop.trust[self.index].copy()
+        """Trust in each seller (a read-only view of the live row)."""
+        return _read_only(self._pop.trust[self.index])
 
     @property
     def attention(self) -> np.ndarray:
-        """Accumulated attention to each seller (copy)."""
-        return self._pop.attention[self.index].copy()
+        """Accumulated attention to each seller (a read-only view of the live row)."""
+        return _read_only(self._pop.attention[self.index])
 
     @property
     def orders_placed(self) -> int:
@@ -643,6 +723,75 @@ class Consumer(mesa.Agent):
     def neighbours(self) -> np.ndarray:
         """Indices of the consumer's social ties."""
         return self.model.graph.neighbours(self.index)
+
+
+def _read_only(row: np.ndarray) -> np.ndarray:
+    """A non-writeable view of ``row`` (writes through it raise instead of being lost)."""
+    view = row.view()
+    view.flags.writeable = False
+    return view
+
+
+class ConsumerSelection:
+    """Some consumers of a population (a sorted index array), with AgentSet-like verbs."""
+
+    def __init__(self, population: ConsumerPopulation, rows: np.ndarray) -> None:
+        self.population = population
+        self.rows = np.asarray(rows, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        """Views of the selected consumers, made one at a time."""
+        return (self.population.view(i) for i in self.rows.tolist())
+
+    def __getitem__(self, k: int) -> Consumer:
+        return self.population.view(int(self.rows[k]))
+
+    def to_list(self) -> list[Consumer]:
+        """Views of every selected consumer (fine for a few; use arrays for many)."""
+        return list(self)
+
+    def get(self, attribute: str) -> np.ndarray:
+        """Values of a per-consumer array attribute for the selection (vectorised)."""
+        return self.population.get(attribute)[self.rows]
+
+    def select(self, filter_func=None, mask: np.ndarray | None = None) -> ConsumerSelection:
+        """A sub-selection, by a boolean mask over the whole population or a view predicate."""
+        rows = self.rows
+        if mask is not None:
+            rows = rows[np.asarray(mask, dtype=bool)[rows]]
+        if filter_func is not None:
+            rows = np.array([i for i in rows.tolist()
+                             if filter_func(self.population.view(i))], dtype=np.int64)
+        return ConsumerSelection(self.population, rows)
+
+    def groupby(self, by: str) -> ConsumerGroups:
+        """Group by a per-consumer attribute ('region', 'stage' or an array attribute)."""
+        return ConsumerGroups(self, by)
+
+
+class ConsumerGroups:
+    """Consumers grouped by an attribute; ``count()`` gives group sizes."""
+
+    def __init__(self, selection: ConsumerSelection, by: str) -> None:
+        self.selection = selection
+        self.by = by
+
+    def count(self) -> dict:
+        """Group label -> number of consumers (region codes and Stage members as labels)."""
+        pop = self.selection.population
+        rows = self.selection.rows
+        if self.by == "region":
+            codes = pop.region_codes
+            values = np.bincount(pop.region[rows], minlength=len(codes))
+            return {codes[i]: int(v) for i, v in enumerate(values) if v}
+        if self.by == "stage":
+            values = np.bincount(pop.stage[rows], minlength=len(Stage))
+            return {Stage(i): int(v) for i, v in enumerate(values) if v}
+        labels, counts = np.unique(pop.get(self.by)[rows], return_counts=True)
+        return {lab.item(): int(c) for lab, c in zip(labels, counts, strict=True)}
 
 
 def funnel_phase(model: MarketModel, day: int) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 from mesa.agentset import AgentSet
 
 from simulation import lifecycle
-from simulation.consumers import Consumer, ConsumerPopulation, Exposures
+from simulation.consumers import Consumer, ConsumerPopulation, Exposures, Stage
 from simulation.culture import culture_multipliers
 from simulation.kols import KOL, KolFeed, create_kols
 from simulation.ledger import Account, Ledger
@@ -141,7 +141,7 @@ class MarketModel(mesa.Model):
             self.streams.population
         )
         self.population.set_sellers_regions(self.sells_in)
-        self._consumer_agents = [Consumer(self, i) for i in range(self.population.n)]
+        self.population.attach(self)
         self.graph = build_social_graph(
             self.population.region, p.mean_degree, p.degree_exponent,
             p.cross_region_tie_share, self.streams.graph,
@@ -167,10 +167,15 @@ class MarketModel(mesa.Model):
             model_reporters={
                 **{m: partial(total_metric, name=m) for m in METRIC_NAMES},
                 "fx_index_mean": partial(fx_index_mean),
+                **{f"consumers_{st.name.lower()}": partial(stage_count, stage=int(st))
+                   for st in Stage},
             },
+            # Per-agent columns carry their agent type in the name, so they never shadow a
+            # market metric of the same name (mesa.batch_run merges both into one row).
             agenttype_reporters={
-                Seller: {"profit": seller_profit, "orders": seller_orders},
-                Warehouse: {"stock": warehouse_stock, "backlog": warehouse_backlog},
+                Seller: {"seller_profit": seller_profit, "seller_orders": seller_orders},
+                Warehouse: {"warehouse_stock": warehouse_stock,
+                            "warehouse_backlog": warehouse_backlog},
             },
             tables={"regions": ["step", "region", *METRIC_NAMES],
                     "funnel": ["step", "region", "unaware", "aware", "interested",
@@ -256,8 +261,8 @@ class MarketModel(mesa.Model):
         return np.where(out >= 0, out, fallback)
 
     def consumer(self, index: int) -> Consumer:
-        """The Consumer agent viewing row ``index`` of the population."""
-        return self._consumer_agents[index]
+        """A read-only view of consumer ``index`` (made on demand; see simulation.consumers)."""
+        return self.population.view(index)
 
     # --- agent sets -----------------------------------------------------------------------
     def _agents_of(self, cls: type) -> AgentSet:
@@ -284,9 +289,17 @@ class MarketModel(mesa.Model):
         return self._agents_of(PaymentProvider)
 
     @property
-    def consumers(self) -> AgentSet:
-        """All consumer agents (views onto :attr:`population`)."""
-        return self._agents_of(Consumer)
+    def consumers(self) -> ConsumerPopulation:
+        """All consumers: the vectorised agent set (arrays; views on demand)."""
+        return self.population
+
+    @property
+    def agents_by_type(self) -> dict[type, AgentSet | ConsumerPopulation]:
+        """Mesa's agents by type, with the consumers' vectorised set under ``Consumer``."""
+        types: dict[type, AgentSet | ConsumerPopulation] = dict(super().agents_by_type)
+        if hasattr(self, "population"):
+            types[Consumer] = self.population
+        return types
 
     def ad_audience(self, region: int, power: float) -> tuple[np.ndarray, np.ndarray]:
         """Social-media users of a region and the cumulative targeting weights over them."""

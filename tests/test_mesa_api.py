@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from simulation.consumers import Consumer, Stage
 from simulation.kols import KOL
@@ -29,7 +30,7 @@ def test_consumer_agents_are_views_onto_the_population(small_spec):
     for _ in range(30):
         model.step()
     agent = model.agents_by_type[Consumer].select(lambda a: a.index == 17).to_list()[0]
-    assert model.consumer(17) is agent
+    assert model.consumer(17) == agent and model.consumer(17) != model.consumer(18)
     pop = model.population
     assert agent.region == model.regions.codes[pop.region[17]]
     assert agent.stage == Stage(int(pop.stage[17]))
@@ -44,8 +45,32 @@ def test_consumer_agents_are_views_onto_the_population(small_spec):
     assert len(agent.payment_methods) >= 1
     aware = model.consumers.select(lambda a: a.stage >= Stage.AWARE)
     assert len(aware) == int((pop.stage >= Stage.AWARE).sum())
+    fast = model.consumers.select(mask=pop.stage >= Stage.AWARE)
+    np.testing.assert_array_equal(fast.rows, aware.rows)
     by_region = model.consumers.groupby("region").count()
-    assert sum(by_region.values()) == small_spec.n_consumers
+    assert by_region == {code: int((pop.region == r).sum())
+                         for r, code in enumerate(model.regions.codes)}
+
+
+def test_no_python_object_per_consumer(small_spec):
+    model = MarketModel(small_spec, rng=2)
+    registered = len(model.agents)  # Mesa's registry: sellers, KOLs, warehouses, providers
+    assert registered < 1_000 < small_spec.n_consumers
+    assert model.agents_by_type[Consumer] is model.consumers is model.population
+
+
+def test_writing_through_a_consumer_view_raises_instead_of_changing_nothing(small_spec):
+    model = MarketModel(small_spec, rng=2)
+    agent = model.consumer(5)
+    with pytest.raises(ValueError, match="read-only"):
+        agent.trust[0] = 0.99
+    with pytest.raises(AttributeError, match="read-only"):
+        agent.stage = Stage.TRUSTING
+    with pytest.raises(ValueError, match="read-only"):
+        model.consumers.get("affinity")[5] = 3.0
+    with pytest.raises(IndexError):
+        model.consumer(small_spec.n_consumers)
+    assert model.population.trust[5, 0] != np.float32(0.99)
 
 
 def test_kols_have_heavy_tailed_followers(small_spec):
@@ -67,4 +92,38 @@ def test_datacollector_has_metrics_tables_and_agent_data(small_spec):
     regions = dc.get_table_dataframe("regions")
     assert len(regions) == 11 * 3
     sellers = dc.get_agenttype_vars_dataframe(Seller)
-    assert {"profit", "orders"} <= set(sellers.columns)
+    assert {"seller_profit", "seller_orders"} <= set(sellers.columns)
+    stages = totals[[f"consumers_{st.name.lower()}" for st in Stage]]
+    assert (stages.sum(axis=1) == small_spec.n_consumers).all()  # every consumer, one stage
+
+
+@pytest.fixture
+def restore_start_method():
+    """mesa.batch_run forces multiprocessing's start method; put the previous one back."""
+    import multiprocessing
+
+    previous = multiprocessing.get_start_method(allow_none=True)
+    yield
+    multiprocessing.set_start_method(previous, force=True)
+
+
+def test_batch_run_reports_market_totals_under_the_metric_names(restore_start_method):
+    import mesa
+
+    from simulation.spec import MarketSpec, SellerSpec
+
+    spec = MarketSpec(regions=["ID", "BR"], n_consumers=2_000, horizon_days=30,
+                      sellers=[SellerSpec(name="a"), SellerSpec(name="b")])
+    rows = mesa.batch_run(MarketModel, {"spec": [spec]}, rng=[3], max_steps=100,
+                          number_processes=1, display_progress=False)
+    model = MarketModel(spec, rng=3)
+    while model.running:
+        model.step()
+    totals = model.datacollector.get_model_vars_dataframe().iloc[-1]
+    seller_rows = [r for r in rows if "seller_orders" in r and r["seller_orders"] is not None]
+    assert len(seller_rows) == 2  # one per seller
+    for row in rows:
+        for metric in ("orders", "profit", "gmv"):
+            assert row[metric] == totals[metric], (metric, row)  # the market's, in every row
+    per_seller = [r["seller_orders"] for r in seller_rows]
+    assert sum(per_seller) == totals["orders"] and min(per_seller) > 0  # both sellers sold

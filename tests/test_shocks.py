@@ -7,8 +7,8 @@ import pytest
 from pydantic import ValidationError
 
 from simulation.consumers import Stage
-from simulation.metrics import Counter
 from simulation.lifecycle import build_offers
+from simulation.metrics import Counter
 from simulation.model import MarketModel
 from simulation.orders import OrderState
 from simulation.spec import load_spec

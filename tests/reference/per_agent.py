@@ -120,8 +120,7 @@ class PerAgentMarketModel(MarketModel):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for consumer in list(self.consumers):
-            consumer.remove()  # replace the array views by decision-making agents
+        # decision-making agents, one per row of the population (the reference being measured)
         self._consumer_agents = [PerAgentConsumer(self, i) for i in range(self.population.n)]
         self.requests: list[tuple[int, int, int]] = []
         self.population.perceive = self._perceive_one_by_one
