@@ -13,6 +13,7 @@ import numpy as np
 from mesa.agentset import AgentSet
 
 from simulation import lifecycle
+from simulation.advertising import AdAudiences
 from simulation.consumers import Consumer, ConsumerPopulation, Exposures, Stage
 from simulation.culture import culture_multipliers
 from simulation.kols import KOL, KolFeed, create_kols
@@ -147,12 +148,7 @@ class MarketModel(mesa.Model):
             p.cross_region_tie_share, self.streams.graph,
         )
         self.degree = self.graph.degree()
-        starts = np.concatenate([[0], np.cumsum(self.region_counts)])
-        self.social_users = [
-            np.flatnonzero(self.population.platforms[starts[r]:starts[r + 1]] != 0) + starts[r]
-            for r in range(n_regions)
-        ]
-        self._audiences: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]] = {}
+        self.ad_audiences = AdAudiences(self)
         self.exposures = Exposures()
         kols = create_kols(self)
         by_region: dict[int, list[KOL]] = {}
@@ -301,17 +297,6 @@ class MarketModel(mesa.Model):
             types[Consumer] = self.population
         return types
 
-    def ad_audience(self, region: int, power: float) -> tuple[np.ndarray, np.ndarray]:
-        """Social-media users of a region and the cumulative targeting weights over them."""
-        key = (region, power)
-        if key not in self._audiences:
-            pool = self.social_users[region]
-            w = self.population.affinity[pool].astype(float) ** power
-            cdf = np.cumsum(w)
-            cdf = cdf / cdf[-1] if len(cdf) else cdf
-            self._audiences[key] = (pool, np.minimum(cdf, 1.0))
-        return self._audiences[key]
-
     # --- callbacks used by agents ---------------------------------------------------------
     def pay_marketing(self, seller, region, amount) -> None:
         """Book marketing spend (ads, KOL fees and commissions, referral rebates)."""
@@ -328,32 +313,6 @@ class MarketModel(mesa.Model):
             if s.name == name:
                 return s.index
         raise KeyError(f"no seller named {name!r}")
-
-    def ban_platform(self, region: int, platform: int) -> None:
-        """Consumers of the region stop being reachable on the platform (ads and KOLs)."""
-        pop = self.population
-        members = pop.region == region
-        pop.platforms[members] &= np.uint8(~(1 << platform) & 0xFF)
-        starts = np.concatenate([[0], np.cumsum(self.region_counts)])
-        block = slice(starts[region], starts[region + 1])
-        self.social_users[region] = np.flatnonzero(pop.platforms[block] != 0) + starts[region]
-        self._audiences = {k: v for k, v in self._audiences.items() if k[0] != region}
-        for kol in self.kols:
-            if kol.region == region and kol.platform == platform:
-                kol.followers = kol.followers[:0]
-        self.kol_feed.rebuild()
-
-    def data_breach(self, seller: int) -> None:
-        """A seller's breach goes public: trust falls, regulators fine by regime."""
-        p = self.params
-        pop = self.population
-        pop.trust[pop.aware[:, seller], seller] *= np.float32(1.0 - p.breach_trust_loss)
-        revenue = self.ledger.accounts[seller, : self.regions.n, Account.REVENUE]
-        fines = (p.fine_enforcement_share * self.regions.max_fine_share
-                 * self.regions.privacy_strictness * revenue
-                 * self.seller_list[seller].mech.fine_factor)
-        self.ledger.expense(Account.FINES, seller, np.arange(self.regions.n), fines)
-        self.seller_list[seller].breaches += 1
 
     # --- the day --------------------------------------------------------------------------
     def step(self) -> None:

@@ -13,7 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from simulation import consumers, kols, lifecycle, metrics, payments, sellers, shocks, warehouses
+from simulation import (
+    advertising,
+    consumers,
+    kols,
+    lifecycle,
+    metrics,
+    payments,
+    sellers,
+    shocks,
+    warehouses,
+)
 
 if TYPE_CHECKING:
     from simulation.model import MarketModel
@@ -43,7 +53,7 @@ PHASES: tuple[Phase, ...] = (
           "costs, compliance and services; a data breach may become public",
           sellers.plan_phase),
     Phase("ads", "sellers buy ad impressions with their ad budget; noticed impressions "
-          "reach social-media users as touches", sellers.ads_phase),
+          "reach social-media users as touches", advertising.ads_phase),
     Phase("KOL content", "contracted KOLs post (attention and trust to followers) and "
           "live-stream (stronger touches, impulse purchase occasions at the live price)",
           kols.content_phase),

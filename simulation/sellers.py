@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulation import logistics, pricing
+from simulation import advertising, data_protection, logistics, pricing
 from simulation.ledger import Account
 from simulation.levers import Mechanics
-from simulation.metrics import Counter
 from simulation.parameters import KOL_TIER_TABLE
 from simulation.regions import SHIPPING_MODES
 from simulation.spec import KOL_TIERS, SellerSpec
@@ -188,43 +187,18 @@ class Seller(mesa.Agent):
         services = self.mech.fixed_cost_per_1k_daily * self.consumers_in / 1000.0
         if services.sum() > 0:
             ledger.expense(Account.SERVICES, s, all_regions, services)
-        halvings = spend_per_1k / p.compliance_halving_spend_per_1k
-        hazard = p.breach_base_daily_rate * self.mech.data_volume_factor * 0.5**halvings
+        hazard = data_protection.breach_hazard(
+            p.breach_base_daily_rate, self.mech.data_volume_factor, spend_per_1k,
+            p.compliance_halving_spend_per_1k)
         if self.stream.random() < hazard:
-            model.data_breach(s)
+            data_protection.data_breach(model, s)
 
     def advertise(self) -> None:
-        """Buy social ad impressions in each region; noticed ones become touches."""
-        model = self.model
-        p = model.params
-        rng = self.stream
-        budget = self.daily_budget("ads")
-        regions = model.regions
-        cpm = p.ad_cpm_usd_at_reference_income * regions.gdp_per_capita / p.reference_income_usd
-        power = self.mech.targeting_power
-        for r in np.flatnonzero(budget > 0).tolist():
-            pw = float(power[r]) if power is not None else p.ad_targeting_power
-            pool, cdf = model.ad_audience(r, pw)
-            if len(pool) == 0:
-                continue
-            impressions = int(budget[r] / cpm[r] * 1000.0)
-            noticed = rng.binomial(impressions, p.ad_notice_rate)
-            if noticed == 0:
-                continue
-            # Sorted draws make the binary searches cache-friendly; order is irrelevant here.
-            u = np.sort(rng.random(noticed))
-            who = pool[np.minimum(np.searchsorted(cdf, u, side="right"), len(pool) - 1)]
-            model.exposures.add(who, self.index, attention=p.ad_touch_weight,
-                                channel=Counter.AD_TOUCHES)
-            model.pay_marketing(self.index, r, budget[r])
+        """Buy the day's social ad impressions (see :mod:`simulation.advertising`)."""
+        advertising.buy_impressions(self.model, self, self.stream)
 
 
 def plan_phase(model: MarketModel, day: int) -> None:
     """Phase 'sellers plan': due stock arrives, then each seller (random order) plans its day."""
     model.warehouses.do("receive_stock")
     model.sellers.shuffle_do("plan_day")
-
-
-def ads_phase(model: MarketModel, day: int) -> None:
-    """Phase 'ads': each seller (random order) buys the day's ad impressions."""
-    model.sellers.shuffle_do("advertise")

@@ -108,7 +108,9 @@ class DataBreach(BaseModel):
     def apply(self, model: MarketModel, day: int) -> None:
         """Trigger the breach."""
         if day == self.day:
-            model.data_breach(model.seller_index(self.seller))
+            from simulation.data_protection import data_breach
+
+            data_breach(model, model.seller_index(self.seller))
 
 
 class PlatformBan(BaseModel):
@@ -123,7 +125,10 @@ class PlatformBan(BaseModel):
     def apply(self, model: MarketModel, day: int) -> None:
         """Remove the platform from the region's consumers."""
         if day == self.day:
-            model.ban_platform(model.regions.index(self.region), PLATFORMS.index(self.platform))
+            from simulation.advertising import ban_platform
+
+            ban_platform(model, model.regions.index(self.region),
+                         PLATFORMS.index(self.platform))
 
 
 class PeakSale(BaseModel):
