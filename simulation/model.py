@@ -11,6 +11,7 @@ from functools import partial
 import mesa
 import numpy as np
 from mesa.agentset import AgentSet
+from pydantic import ValidationError
 
 from simulation import lifecycle
 from simulation.advertising import AdAudiences
@@ -33,7 +34,12 @@ from simulation.payments import ExchangeRates, PaymentProvider
 from simulation.regions import Catalog, RegionTable, load_catalog
 from simulation.schedule import PHASES
 from simulation.sellers import Seller
-from simulation.spec import MarketSpec, PaymentProviderSpec, check_region_references
+from simulation.spec import (
+    MarketSpec,
+    PaymentProviderSpec,
+    catalog_problems,
+    check_region_references,
+)
 from simulation.streams import RandomStreams
 from simulation.warehouses import Warehouse
 
@@ -101,7 +107,13 @@ class MarketModel(mesa.Model):
         self.params = p = spec.parameters
         if catalog is None:
             overrides = {"regions": spec.region_overrides} if spec.region_overrides else None
-            catalog = load_catalog(spec.catalog, overrides)
+            try:
+                catalog = load_catalog(spec.catalog, overrides)
+            except ValidationError:
+                problems = catalog_problems(spec.model_dump())
+                if not problems:
+                    raise
+                raise ValueError("\n".join(problems)) from None
         regions = catalog.select(spec.regions)
         self.regions = RegionTable.from_regions(regions)
         check_region_references(spec, list(self.regions.codes))

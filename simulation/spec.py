@@ -603,6 +603,15 @@ def _catalog_codes(data: Mapping[str, Any]) -> tuple[list[str] | None, list[Prob
     return list(cat.regions), []
 
 
+def catalog_problems(data: Mapping[str, Any]) -> list[str]:
+    """Problems of a spec's catalog and region overrides, one line each, in the spec's terms.
+
+    E.g. ``region_overrides.XX.field: ...``; empty when the catalog validates.
+    """
+    return [f"{render_path(p.loc) or '(top level)'}: {p.message}"
+            for p in _catalog_codes(data)[1]]
+
+
 def _strings(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
