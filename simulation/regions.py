@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from simulation.yaml_loading import load_yaml
 
 PLATFORMS: tuple[str, ...] = ("tiktok", "facebook", "instagram", "youtube", "local")
 """Social platforms a consumer can use; ``local`` is the region's own (LINE, Zalo, ...)."""
@@ -276,7 +277,7 @@ def _parsed_yaml(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
     # Every model re-reads its catalog; parsing 100 kB of YAML took most of a small run's
     # set-up. The file's version (mtime, size) is part of the key, so edits are seen.
     with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = load_yaml(fh)  # safe tags only; a duplicate key is an error with its lines
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping at the top level")
     return data
