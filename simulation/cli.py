@@ -233,24 +233,45 @@ def sweep(
 
 @app.command()
 def sensitivity(
-    folder: Annotated[Path, typer.Argument(help="a finished sweep folder (Sobol or Morris)")],
+    folder: Annotated[Path, typer.Argument(help="a finished sweep folder (any design)")],
     metric: Annotated[list[str] | None, typer.Option(
         help="outcome: metric or metric@REGION; repeatable (default: the sweep's outcomes)")]
     = None,
+    analysis: Annotated[str | None, typer.Option(
+        help="sobol, morris, given_data or factorial (default: the design's own; given_data "
+             "also fits Sobol and Morris designs)")] = None,
 ) -> None:
-    """Sobol first-order/total indices or Morris mu*/sigma per outcome; CSV and plots."""
-    from experiments.sensitivity import analyze_sweep
+    """Sensitivity indices with 95% CIs per outcome, for any design; CSV and plots.
 
-    result = _guard(lambda: analyze_sweep(folder, outcomes=metric or None))
-    key = "ST" if result.method == "sobol" else "mu_star"
-    for outcome, table in result.indices.groupby("outcome", sort=False):
-        top = table.nlargest(SENSITIVITY_TOP_FACTORS, key)
-        shown = ", ".join(f"{f.removeprefix('parameters.')} {v:.3g}"
-                          for f, v in zip(top["factor"], top[key], strict=True))
-        typer.echo(f"{outcome:32} {key}: {shown}")
+    Sobol S1/ST, Morris mu*/sigma, delta/S1/SRC/PRCC for a Latin hypercube (given data),
+    main effects for a full factorial.
+    """
+    from experiments.sensitivity import analyze_sweep, ranking_lines
+
+    result = _guard(lambda: analyze_sweep(folder, outcomes=metric or None, analysis=analysis))
+    for line in ranking_lines(result, SENSITIVITY_TOP_FACTORS):
+        typer.echo(line)
     for outcome, reason in result.skipped.items():
         typer.echo(f"{outcome:32} skipped: {reason}")
-    typer.echo(f"wrote {folder}/sensitivity/: " + ", ".join(p.name for p in result.files))
+    where = result.files[0].parent if result.files else folder / "sensitivity"
+    typer.echo(f"wrote {where}/: " + ", ".join(p.name for p in result.files))
+
+
+@app.command()
+def export(
+    folder: Annotated[Path, typer.Argument(help="a sweep, xbsim run or xbsim compare folder")],
+    csv: Annotated[bool, typer.Option("--csv", help="write CSV (UTF-8, header, exact floats)")]
+    = False,
+    out: Annotated[Path | None, typer.Option(help="where to write (default: FOLDER/csv)")]
+    = None,
+) -> None:
+    """Export a folder's Parquet tables (a sweep's tidy results and design) as CSV files."""
+    from experiments.export import export_csv
+
+    if not csv:
+        fail("choose a format: --csv (the only one so far)")
+    written = _guard(lambda: export_csv(folder, out))
+    typer.echo(f"wrote {written[0].parent}/: " + ", ".join(p.name for p in written))
 
 
 DASHBOARD_PORT = 8765
