@@ -1,4 +1,12 @@
-"""Checkout: payment-method coverage, abandonment and fraud screening, as pure functions.
+"""Choice and checkout: payment coverage and routing, abandonment, screening, fraud, payment.
+
+Reads: each seller's payment providers (methods, regions covered, fee, fraud screening; set by
+the local-payments and payment-security levers), consumers' payment methods,
+``abandon_base_rate``, ``abandon_missing_method_rate``, ``false_positive_rate``, the regions'
+fraud attempt rates. Writes: orders (ABANDONED, DECLINED or PAID), consumers' order counts and
+stage, revenue and payment fees in the ledger, captures at the providers; fraudulent orders.
+The referral price and rebates and the live price and commission are settled by
+:mod:`simulation.word_of_mouth` and :mod:`simulation.live_commerce`.
 
 Payment methods are bitmasks over :data:`simulation.regions.PAYMENT_METHODS` so that the
 match between what a consumer uses and what a seller offers in a region is one AND.
@@ -6,11 +14,23 @@ match between what a consumer uses and what a seller offers in a region is one A
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation import live_commerce, word_of_mouth
+from simulation.consumers import Offers, PurchaseRequests, Stage
+from simulation.ledger import Account
+from simulation.metrics import Counter, count
+from simulation.orders import OrderState
+from simulation.pricing import build_offers
 from simulation.regions import PAYMENT_METHODS
+
+if TYPE_CHECKING:
+    from simulation.model import MarketModel
+    from simulation.payments import PaymentProvider
+    from simulation.sellers import Seller
 
 
 def method_mask(methods: Iterable[str]) -> int:
@@ -45,3 +65,152 @@ def fraud_attempts_expected(legit_attempts: np.ndarray, attempt_rate: np.ndarray
     """
     rate = np.clip(np.asarray(attempt_rate, dtype=float), 0.0, 0.999)
     return np.asarray(legit_attempts, dtype=float) * rate / (1.0 - rate)
+
+
+class PaymentRouting:
+    """Which provider takes a payment, and at what fee and screening (per seller's set-up)."""
+
+    def __init__(self, sellers: Sequence[Seller], providers: Sequence[PaymentProvider]) -> None:
+        self.providers = list(providers)
+        self.offered_methods = np.stack([s.offered_methods for s in sellers])  # (S, R) masks
+        self.fee = np.array([pr.fee_rate for pr in providers])
+        self.screening = np.array([pr.fraud_screening for pr in providers])
+        # Provider priority per seller: the seller's list order.
+        self._order = [[pr.index for pr in s.providers] for s in sellers]
+
+    def provider_for(self, seller: np.ndarray, region: np.ndarray, methods: np.ndarray
+                     ) -> np.ndarray:
+        """Which provider takes each payment.
+
+        The seller's first provider (in its list order) covering the region with one of
+        ``methods``; failing that its first provider covering the region; -1 if none does.
+        """
+        seller = np.asarray(seller)
+        region = np.asarray(region)
+        out = np.full(len(seller), -1, dtype=np.int64)
+        fallback = np.full(len(seller), -1, dtype=np.int64)
+        for s in np.unique(seller).tolist():
+            sel = seller == s
+            for k in reversed(self._order[s]):
+                pr = self.providers[k]
+                covers = sel & pr.covers[region]
+                fallback[covers] = k
+                out[covers & ((np.asarray(methods) & pr.methods) != 0)] = k
+        return np.where(out >= 0, out, fallback)
+
+
+def choice_and_checkout_phase(model: MarketModel, day: int) -> None:
+    """Phase 'choice and checkout': occasions and choices, then checkout of the chosen."""
+    offers = build_offers(model)
+    live = model.live_commerce.take_occasions()
+    requests = model.population.decide(day, offers, model.streams.decisions, *live,
+                                       occasion_boost=model.occasion_boost)
+    checkout(model, requests, offers)
+
+
+
+def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> None:
+    """Settle today's purchase requests and the fraud attempts that come with them."""
+    p = model.params
+    rng = model.streams.checkout
+    pop = model.population
+    day = model.steps
+    n = len(requests)
+    if n == 0:
+        return
+    c = requests.consumer
+    s = offers.seller[requests.alternative]
+    prod = offers.product[requests.alternative]
+    r = pop.region[c].astype(np.int64)
+    live = requests.live_kol >= 0
+
+    offered = method_offered(pop.pay_mask[c], model.payment_routing.offered_methods[s, r])
+    provider = model.payment_routing.provider_for(s, r, pop.pay_mask[c])
+    p_abandon = abandonment_probability(offered, p.abandon_base_rate,
+                                           p.abandon_missing_method_rate)
+    abandoned = (rng.random(n) < p_abandon) | (provider < 0)
+    declined = ~abandoned & (rng.random(n) < p.false_positive_rate)
+    paid = ~abandoned & ~declined
+
+    referrer, group_buy = word_of_mouth.referral_terms(model, c, s)
+    discount = np.maximum(live_commerce.live_discount(model, s, live), group_buy)
+    value = model.price_of(s, prod) * (1.0 - discount)
+    state = np.select([abandoned, declined], [OrderState.ABANDONED, OrderState.DECLINED],
+                      OrderState.PAID).astype(np.int8)
+    warehouse = np.where(model.warehouse_in[s, r] >= 0, model.warehouse_in[s, r],
+                         model.hub_of[s])
+    model.orders.append(
+        n, consumer=c, seller=s, product=prod, region=r, provider=np.maximum(provider, 0),
+        warehouse=warehouse, state=state, value=value, unit_cost=model.unit_cost_of(s, prod),
+        t_created=day, kol=requests.live_kol, referrer=referrer,
+    )
+    count(model, s, r, Counter.CHECKOUTS)
+    count(model, s[abandoned], r[abandoned], Counter.ABANDONED)
+    count(model, s[declined], r[declined], Counter.DECLINED_LEGIT)
+
+    cp, sp, rp, vp = c[paid], s[paid], r[paid], value[paid]
+    count(model, sp, rp, Counter.PAID)
+    count(model, sp, rp, Counter.GMV, vp)
+    _take_payment(model, sp, rp, provider[paid], vp)
+
+    first = pop.orders[cp, sp] == 0
+    any_first = pop.orders[cp].sum(axis=1) == 0
+    count(model, sp[any_first], rp[any_first], Counter.NEW_CUSTOMERS)
+    count(model, sp[~first], rp[~first], Counter.REPEAT_PURCHASES)
+    np.add.at(pop.orders, (cp, sp), 1)
+    pop.customer[cp] = True
+    pop.last_purchase[cp] = day
+    pop.stage[cp] = Stage.BUYING
+
+    live_commerce.pay_commissions(model, sp, rp, vp, live[paid])
+    word_of_mouth.pay_rebates(model, sp, rp, first & (referrer[paid] >= 0))
+
+    # Fraud rates are reported per completed card volume (Nilson: losses per USD of volume),
+    # so fraudsters arrive in proportion to paid checkouts, not to abandoned carts.
+    _fraud_attempts(model, sp, rp)
+
+
+def _take_payment(model: MarketModel, s, r, provider, value) -> None:
+    """Book the sale and the provider's fee; the provider pays out after settlement."""
+    model.ledger.sale(s, r, value)
+    fee = model.payment_routing.fee[provider] * value
+    model.ledger.expense(Account.PAYMENT_FEES, s, r, fee)
+    for k in np.unique(provider).tolist():
+        sel = provider == k
+        model.provider_list[k].capture(s[sel], value[sel])
+
+
+def _fraud_attempts(model: MarketModel, s: np.ndarray, r: np.ndarray) -> None:
+    """Fraudsters' checkouts arrive in proportion to paid legitimate ones; screening blocks some."""
+    rng = model.streams.fraud
+    n_s, n_r = model.counters.shape[:2]
+    legit = np.zeros((n_s, n_r))
+    np.add.at(legit, (s, r), 1)
+    lam = fraud_attempts_expected(legit, model.regions.fraud_attempt_rate[None, :])
+    k = rng.poisson(lam)
+    if k.sum() == 0:
+        return
+    fs, fr = np.nonzero(k)
+    counts = k[fs, fr]
+    fs, fr = np.repeat(fs, counts), np.repeat(fr, counts)
+    total = len(fs)
+    prod = (rng.random(total) * model.n_products[fs]).astype(np.int64)
+    provider = model.payment_routing.provider_for(fs, fr, np.full(total, method_mask(["card"])))
+    screening = np.where(provider >= 0,
+                         model.payment_routing.screening[np.maximum(provider, 0)], 0.0)
+    blocked = (rng.random(total) < screening) | (provider < 0)
+    passed = ~blocked
+    value = model.price_of(fs, prod)
+    warehouse = np.where(model.warehouse_in[fs, fr] >= 0, model.warehouse_in[fs, fr],
+                         model.hub_of[fs])
+    model.orders.append(
+        total, consumer=-1, seller=fs, product=prod, region=fr,
+        provider=np.maximum(provider, 0), warehouse=warehouse,
+        state=np.where(blocked, OrderState.DECLINED, OrderState.PAID).astype(np.int8),
+        value=value, unit_cost=model.unit_cost_of(fs, prod), t_created=model.steps, fraud=True,
+    )
+    count(model, fs, fr, Counter.FRAUD_ATTEMPTS)
+    count(model, fs[blocked], fr[blocked], Counter.FRAUD_BLOCKED)
+    count(model, fs[passed], fr[passed], Counter.FRAUD_PASSED)
+    if passed.any():
+        _take_payment(model, fs[passed], fr[passed], provider[passed], value[passed])

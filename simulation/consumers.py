@@ -557,59 +557,6 @@ class ConsumerPopulation:
         self.stage[consumers] = Stage.SHARING
         return ReviewOutcome(sat, reviewed, negative, returned)
 
-    def share(
-        self,
-        consumers: np.ndarray,
-        sellers: np.ndarray,
-        satisfaction: np.ndarray,
-        referral_active: np.ndarray,
-        graph,
-        exposures: Exposures,
-        rng: np.random.Generator,
-    ) -> tuple[int, int]:
-        """Buyers tell friends: the satisfied share, the unhappy warn.
-
-        Referral rebates raise sharing. Touches arrive tomorrow through :class:`Exposures`.
-
-        Returns:
-            (positive shares, negative shares).
-        """
-        p = self.params
-        r = self.region[consumers]
-        happy = satisfaction >= 0.5
-        boost = np.where(referral_active, 1.0 + p.referral_share_uplift, 1.0)
-        p_pos = np.clip(p.share_rate * self.culture["share_propensity"][r] * boost, 0, 1)
-        p_neg = np.clip(p.negative_share_rate * self.culture["share_propensity"][r], 0, 1)
-        draw = rng.random(len(consumers))
-        pos = happy & (draw < p_pos)
-        neg = ~happy & (draw < p_neg)
-        for mask, positive in ((pos, True), (neg, False)):
-            if not mask.any():
-                continue
-            src_c, src_s = consumers[mask], sellers[mask]
-            src, nbr = graph.sample_neighbours(src_c, p.share_reach, rng)
-            if len(src) == 0:
-                continue
-            # Map each kept tie back to the seller its sharer bought from.
-            seller_of = np.zeros(self.n, dtype=np.int64)
-            seller_of[src_c] = src_s
-            s = seller_of[src]
-            peer = self.culture["peer_influence"][self.region[nbr]]
-            if positive:
-                ref_on = np.zeros(self.n, dtype=bool)
-                ref_on[src_c] = referral_active[mask]
-                exposures.add(
-                    nbr, s, attention=p.wom_touch_weight * peer,
-                    trust_gain=p.wom_trust_gain * peer,
-                    referrer=np.where(ref_on[src], src, -1), channel=WOM_CHANNEL,
-                )
-            else:
-                exposures.add(
-                    nbr, s, attention=p.wom_touch_weight * peer,
-                    trust_loss=p.negative_wom_trust_loss * peer, channel=WOM_CHANNEL,
-                )
-        return int(pos.sum()), int(neg.sum())
-
     def lose_trust(self, consumers: np.ndarray, sellers: np.ndarray, share: float) -> None:
         """A lost parcel, cancelled order or breach: trust falls by ``share``."""
         self.trust[consumers, sellers] *= FLOAT(1.0 - share)

@@ -1,4 +1,10 @@
-"""Fulfilment: stock allocation and parcel schedules, as pure functions of arrays.
+"""Fulfilment and transit: stock allocation, parcel schedules, arrivals, losses, backorders.
+
+Reads: warehouses' stock, capacity and processing days, shipping modes' transit days, cost and
+loss (with the multimodal, route-optimisation and overseas-warehouse levers' factors and the
+logistics shocks), customs delays, ``max_backorder_days``, ``loss_trust_penalty``. Writes:
+order states and timelines, DELIVERED, LOST, CHARGEBACK and CANCELLED counts, refunds, trust
+lost by buyers of lost or cancelled parcels.
 
 A warehouse serves its waiting orders first-in first-out up to its daily capacity; an order
 whose product is out of stock waits (backorder). A picked parcel's timeline is fixed at pick
@@ -8,9 +14,18 @@ day is a function of that timeline (:func:`transit_state`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from simulation.ledger import Account
+from simulation.metrics import Counter, count
 from simulation.orders import OrderState
+
+if TYPE_CHECKING:
+    from simulation.model import MarketModel
+
+IN_TRANSIT = np.array([OrderState.PICKED, OrderState.SHIPPED, OrderState.CUSTOMS])
 
 INTERNATIONAL_LEG_SHARE = 0.8
 """Share of door-to-door transit spent before customs (the rest is the domestic leg)."""
@@ -80,3 +95,80 @@ def transit_state(day: float, t_ship, t_cin, t_cout, t_arrive, cross_border) -> 
     state[cross_border & (day >= t_cin) & (day < t_cout)] = OrderState.CUSTOMS
     state[day >= t_arrive] = OrderState.DELIVERED
     return state
+
+
+def fulfilment_and_transit_phase(model: MarketModel, day: int) -> None:
+    """Phase 'fulfilment and transit': warehouses pick and ship; parcels move on."""
+    model.warehouses.do("pick")
+    advance_parcels(model)
+
+
+def advance_parcels(model: MarketModel) -> None:
+    """Move parcels along their timelines; handle arrivals (delivered, lost, charged back)."""
+    book = model.orders
+    day = model.steps
+    p = model.params
+    rows = np.flatnonzero(np.isin(book["state"], IN_TRANSIT))
+    if len(rows) == 0:
+        return
+    cross = ~book["local"][rows]
+    new = transit_state(
+        day, book["t_ship"][rows], book["t_customs_in"][rows], book["t_customs_out"][rows],
+        book["t_arrive"][rows], cross,
+    )
+    arrived = new == OrderState.DELIVERED
+    book["state"][rows[~arrived]] = new[~arrived]
+    arr = rows[arrived]
+    if len(arr) == 0:
+        return
+    fraud = book["fraud"][arr]
+    lost = book["lost"][arr] & ~fraud
+    ok = ~fraud & ~lost
+    s = book["seller"][arr].astype(np.int64)
+    r = book["region"][arr].astype(np.int64)
+    value = book["value"][arr]
+
+    # Fraud: the goods are gone and the payment is charged back.
+    cb = arr[fraud]
+    if len(cb):
+        book["state"][cb] = OrderState.CHARGEBACK
+        model.ledger.refund(s[fraud], r[fraud], value[fraud])
+        model.ledger.expense(Account.CHARGEBACKS, s[fraud], r[fraud],
+                             np.full(len(cb), p.chargeback_fee_usd))
+
+    # Lost: refund; the buyer complains and trusts the seller less.
+    lo = arr[lost]
+    if len(lo):
+        book["state"][lo] = OrderState.LOST
+        model.ledger.refund(s[lost], r[lost], value[lost])
+        count(model, s[lost], r[lost], Counter.LOST)
+        complains = model.streams.experience.random(len(lo)) < p.lost_parcel_review_rate
+        count(model, s[lost][complains], r[lost][complains], Counter.REVIEWS)
+        count(model, s[lost][complains], r[lost][complains], Counter.NEGATIVE_REVIEWS)
+        consumers = book["consumer"][lo].astype(np.int64)
+        model.population.lose_trust(consumers, s[lost], p.loss_trust_penalty)
+        model.population.release(consumers)
+
+    de = arr[ok]
+    if len(de):
+        book["state"][de] = OrderState.DELIVERED
+        book["t_review"][de] = book["t_arrive"][de] + p.review_delay_days
+        days = book["t_arrive"][de] - book["t_created"][de]
+        count(model, s[ok], r[ok], Counter.DELIVERED)
+        count(model, s[ok], r[ok], Counter.DELIVERY_DAYS, days)
+        local = book["local"][de]
+        count(model, s[ok][local], r[ok][local], Counter.LOCAL_DELIVERED)
+
+
+def cancel_orders(model: MarketModel, rows: np.ndarray) -> None:
+    """Backorders that waited too long: refund, and the buyer's trust suffers."""
+    book = model.orders
+    book["state"][rows] = OrderState.CANCELLED
+    s = book["seller"][rows].astype(np.int64)
+    r = book["region"][rows].astype(np.int64)
+    model.ledger.refund(s, r, book["value"][rows])
+    count(model, s, r, Counter.CANCELLED)
+    legit = ~book["fraud"][rows]
+    consumers = book["consumer"][rows][legit].astype(np.int64)
+    model.population.lose_trust(consumers, s[legit], model.params.loss_trust_penalty)
+    model.population.release(consumers)

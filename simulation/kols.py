@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from simulation import live_commerce
 from simulation.metrics import Counter
 from simulation.parameters import KOL_TIER_TABLE, KolTier
 from simulation.regions import PLATFORMS
@@ -99,25 +100,7 @@ class KolFeed:
             k.feed_index = i
         self.posts_by_kol = np.zeros(len(self.kols), dtype=np.int64)
         self.streams_by_kol = np.zeros(len(self.kols), dtype=np.int64)
-        self._live: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.rebuild()
-
-    def queue_live_occasions(self, consumers: np.ndarray, sellers: np.ndarray,
-                             kol_ids: np.ndarray) -> None:
-        """Live-stream viewers who get an impulse purchase occasion today."""
-        if len(consumers):
-            self._live.append((consumers, sellers, kol_ids))
-
-    def take_live_occasions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Today's impulse occasions (consumer, seller, KOL id), emptying the queue."""
-        if not self._live:
-            z = np.zeros(0, np.int64)
-            return z, z, z
-        consumers = np.concatenate([c for c, _, _ in self._live])
-        sellers = np.concatenate([s for _, s, _ in self._live])
-        kols = np.concatenate([k for _, _, k in self._live])
-        self._live = []
-        return consumers, sellers, kols
 
     def rebuild(self) -> None:
         """Recompute the contract arrays (after set-up, or when followers change)."""
@@ -154,7 +137,7 @@ class KolFeed:
         self.followers = (np.concatenate([k.followers for k, _ in rows]) if n
                           else np.zeros(0, dtype=np.int64))
 
-    def _audience(self, contracts: np.ndarray, rate: np.ndarray, rng: np.random.Generator
+    def audience(self, contracts: np.ndarray, rate: np.ndarray, rng: np.random.Generator
                   ) -> tuple[np.ndarray, np.ndarray]:
         """Followers of ``contracts`` who see today's content: (consumer, contract) pairs."""
         starts, ends = self.indptr[contracts], self.indptr[contracts + 1]
@@ -185,7 +168,7 @@ class KolFeed:
         posting = np.flatnonzero(posts > 0)
         if len(posting):
             rate = np.minimum(1.0, self.view_rate * posts)
-            who, con = self._audience(posting, rate, rng)
+            who, con = self.audience(posting, rate, rng)
             model.exposures.add(who, self.seller[con], attention=p.kol_touch_weight,
                                 trust_gain=self.post_gain[con], channel=Counter.KOL_VIEWS)
             model.pay_marketing(self.seller[posting], self.region[posting],
@@ -194,13 +177,7 @@ class KolFeed:
 
         live = np.flatnonzero(streams)
         if len(live):
-            who, con = self._audience(live, self.live_rate, rng)
-            model.exposures.add(who, self.seller[con], attention=p.live_touch_weight,
-                                trust_gain=self.live_gain[con], channel=Counter.LIVE_VIEWS)
-            buy = rng.random(len(who)) < self.impulse[con]
-            self.queue_live_occasions(who[buy], self.seller[con[buy]], self.kol_id[con[buy]])
-            model.pay_marketing(self.seller[live], self.region[live], self.fee_stream[live])
-            np.add.at(self.streams_by_kol, self.kol[live], 1)
+            live_commerce.run_streams(model, self, live, rng)
 
 
 def create_kols(model: MarketModel) -> list[KOL]:

@@ -185,6 +185,12 @@ def compute_metrics(
     }
 
 
+def count(model: MarketModel, sellers: np.ndarray, regions: np.ndarray, counter: Counter,
+          amount: np.ndarray | float = 1.0) -> None:
+    """Add ``amount`` to a flow counter of each (seller, region) pair (repeats add up)."""
+    np.add.at(model.counters, (sellers, regions, counter), amount)
+
+
 FUNNEL_COLUMNS = ("unaware", "aware", "interested", "trusting", "buying", "sharing")
 """Funnel-table columns, in Stage order."""
 

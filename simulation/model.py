@@ -13,13 +13,15 @@ import numpy as np
 from mesa.agentset import AgentSet
 from pydantic import ValidationError
 
-from simulation import lifecycle
+from simulation import fulfilment
 from simulation.advertising import AdAudiences
+from simulation.checkout import PaymentRouting
 from simulation.consumers import Consumer, ConsumerPopulation, Exposures, Stage
 from simulation.culture import culture_multipliers
 from simulation.kols import KOL, KolFeed, create_kols
 from simulation.ledger import Account, Ledger
 from simulation.levers import apply_levers
+from simulation.live_commerce import LiveCommerce
 from simulation.metrics import (
     METRIC_NAMES,
     N_COUNTERS,
@@ -42,6 +44,7 @@ from simulation.spec import (
 )
 from simulation.streams import RandomStreams
 from simulation.warehouses import Warehouse
+from simulation.word_of_mouth import ReferralProgrammes
 
 
 def split_evenly(total: int, parts: int) -> np.ndarray:
@@ -219,22 +222,12 @@ class MarketModel(mesa.Model):
             self._price[s.index, :k] = s.prices
             self._cost[s.index, :k] = s.unit_costs
             self._quality[s.index, :k] = s.quality
-        self.offered_methods = np.stack([s.offered_methods for s in sellers])
         self.warehouse_in = np.stack([s.warehouse_in for s in sellers])
         self.hub_of = np.array([s.hub.index for s in sellers])
         self.sells_in = np.stack([s.targets for s in sellers])
-        self.live_discount = np.array([s.spec.live_stream_discount for s in sellers])
-        self.group_buy_discount = np.array([s.mech.group_buy_discount for s in sellers])
-        self.invite_threshold = np.array([s.mech.invite_threshold for s in sellers])
-        self.kol_commission = np.array([
-            s.mech.kol_commission_rate if s.mech.kol_commission_rate is not None
-            else self.params.kol_commission_rate for s in sellers])
-        self.referral_active = np.array([s.referral_active for s in sellers])
-        self.referral_rebate = np.array([s.spec.referral_rebate_usd for s in sellers])
-        self.provider_fee = np.array([pr.fee_rate for pr in self.provider_list])
-        self.provider_screening = np.array([pr.fraud_screening for pr in self.provider_list])
-        # Provider priority per (seller, region): the seller's list order.
-        self._provider_order = [[pr.index for pr in s.providers] for s in sellers]
+        self.payment_routing = PaymentRouting(sellers, self.provider_list)
+        self.referrals = ReferralProgrammes.of(sellers)
+        self.live_commerce = LiveCommerce(sellers, self.params)
 
     def price_of(self, seller: np.ndarray, product: np.ndarray) -> np.ndarray:
         """List price, USD."""
@@ -247,26 +240,6 @@ class MarketModel(mesa.Model):
     def quality_of(self, seller: np.ndarray, product: np.ndarray) -> np.ndarray:
         """Product quality, 0-1."""
         return self._quality[seller, product]
-
-    def provider_for(self, seller: np.ndarray, region: np.ndarray, methods: np.ndarray
-                     ) -> np.ndarray:
-        """Which provider takes each payment.
-
-        The seller's first provider (in its list order) covering the region with one of
-        ``methods``; failing that its first provider covering the region; -1 if none does.
-        """
-        seller = np.asarray(seller)
-        region = np.asarray(region)
-        out = np.full(len(seller), -1, dtype=np.int64)
-        fallback = np.full(len(seller), -1, dtype=np.int64)
-        for s in np.unique(seller).tolist():
-            sel = seller == s
-            for k in reversed(self._provider_order[s]):
-                pr = self.provider_list[k]
-                covers = sel & pr.covers[region]
-                fallback[covers] = k
-                out[covers & ((np.asarray(methods) & pr.methods) != 0)] = k
-        return np.where(out >= 0, out, fallback)
 
     def consumer(self, index: int) -> Consumer:
         """A read-only view of consumer ``index`` (made on demand; see simulation.consumers)."""
@@ -316,8 +289,8 @@ class MarketModel(mesa.Model):
         np.add.at(self.counters, (seller, region, Counter.MARKETING_SPEND), amount)
 
     def cancel_orders(self, rows: np.ndarray) -> None:
-        """Cancel and refund backorders (see :func:`simulation.lifecycle.cancel_orders`)."""
-        lifecycle.cancel_orders(self, rows)
+        """Cancel and refund backorders (see :func:`simulation.fulfilment.cancel_orders`)."""
+        fulfilment.cancel_orders(self, rows)
 
     def seller_index(self, name: str) -> int:
         """Index of the seller called ``name``."""

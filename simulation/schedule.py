@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 
 from simulation import (
     advertising,
+    checkout,
     consumers,
+    fulfilment,
     kols,
-    lifecycle,
     metrics,
     payments,
+    reviews,
     sellers,
     shocks,
     warehouses,
@@ -61,12 +63,12 @@ PHASES: tuple[Phase, ...] = (
           "and move between unaware, aware, interested and trusting", consumers.funnel_phase),
     Phase("choice and checkout", "consumers with a purchase occasion choose by multinomial "
           "logit; checkout settles payment coverage, abandonment, screening and fraud",
-          lifecycle.choice_and_checkout_phase),
+          checkout.choice_and_checkout_phase),
     Phase("fulfilment and transit", "warehouses pick and ship first-in first-out within "
           "capacity and stock; parcels travel, clear customs, arrive or are lost",
-          lifecycle.fulfilment_and_transit_phase),
+          fulfilment.fulfilment_and_transit_phase),
     Phase("reviews, returns and sharing", "buyers judge what arrived, review, return or keep, "
-          "and tell friends (touches for tomorrow)", lifecycle.review_and_return),
+          "and tell friends (touches for tomorrow)", reviews.review_and_return),
     Phase("settlement and replenishment", "providers pay out what is due; warehouses review "
           "stock and pay holding costs; finished orders are folded into totals",
           warehouses.settlement_and_replenishment_phase),

@@ -79,7 +79,6 @@ class Seller(mesa.Agent):
 
         self.kol_contracts: list[KOL] = []
         self.breaches = 0
-        self.referral_active = spec.referral_rebate_usd > 0
 
     # --- set-up ---------------------------------------------------------------------------
     def initial_trust_factor(self) -> np.ndarray:

@@ -7,10 +7,10 @@ import pytest
 from pydantic import ValidationError
 
 from simulation.consumers import Stage
-from simulation.lifecycle import build_offers
 from simulation.metrics import Counter
 from simulation.model import MarketModel
 from simulation.orders import OrderState
+from simulation.pricing import build_offers
 from simulation.spec import load_spec
 
 

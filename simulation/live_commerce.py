@@ -1,0 +1,84 @@
+"""Live commerce: live-streams, their impulse occasions, the live price and commissions.
+
+Real-time interaction: a stream reaches fewer followers than a post but touches them harder
+(``live_touch_weight``, ``live_trust_gain`` scaled by the KOL's credibility and cultural power
+distance) and gives viewers an impulse purchase occasion (``live_impulse_rate`` x indulgence)
+restricted to the streaming seller at the live price, so demand concentrates on stream days.
+
+Reads: KOL contracts' stream rates (``live_streams_per_month`` or the live-streaming lever's
+``Mechanics.live_streams_per_month`` and ``Mechanics.live_event_period_days``), tiers' live view
+rates and the region's live-commerce habit, ``live_stream_discount`` (seller spec), the KOL
+commission (``kol_commission_rate`` or ``Mechanics.kol_commission_rate``). Writes: touches
+(channel LIVE_VIEWS), impulse occasions for the choice phase, stream fees and commissions
+(marketing spend), LIVE_ORDERS. The live stock reserve is read by replenishment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulation.metrics import Counter, count
+
+if TYPE_CHECKING:
+    from simulation.kols import KolFeed
+    from simulation.model import MarketModel
+    from simulation.parameters import ModelParameters
+    from simulation.sellers import Seller
+
+
+class LiveCommerce:
+    """Sellers' live terms (discount, commission) and the day's queue of impulse occasions."""
+
+    def __init__(self, sellers: Sequence[Seller], params: ModelParameters) -> None:
+        self.discount = np.array([s.spec.live_stream_discount for s in sellers])
+        self.commission = np.array([
+            s.mech.kol_commission_rate if s.mech.kol_commission_rate is not None
+            else params.kol_commission_rate for s in sellers])
+        self._queue: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def queue_occasions(self, consumers: np.ndarray, sellers: np.ndarray,
+                        kol_ids: np.ndarray) -> None:
+        """Live-stream viewers who get an impulse purchase occasion today."""
+        if len(consumers):
+            self._queue.append((consumers, sellers, kol_ids))
+
+    def take_occasions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Today's impulse occasions (consumer, seller, KOL id), emptying the queue."""
+        if not self._queue:
+            z = np.zeros(0, np.int64)
+            return z, z, z
+        consumers = np.concatenate([c for c, _, _ in self._queue])
+        sellers = np.concatenate([s for _, s, _ in self._queue])
+        kols = np.concatenate([k for _, _, k in self._queue])
+        self._queue = []
+        return consumers, sellers, kols
+
+
+def run_streams(model: MarketModel, feed: KolFeed, live: np.ndarray,
+                rng: np.random.Generator) -> None:
+    """The day's streams of contracts ``live``: viewers touched, impulse occasions, fees."""
+    p = model.params
+    who, con = feed.audience(live, feed.live_rate, rng)
+    model.exposures.add(who, feed.seller[con], attention=p.live_touch_weight,
+                        trust_gain=feed.live_gain[con], channel=Counter.LIVE_VIEWS)
+    buy = rng.random(len(who)) < feed.impulse[con]
+    model.live_commerce.queue_occasions(who[buy], feed.seller[con[buy]], feed.kol_id[con[buy]])
+    model.pay_marketing(feed.seller[live], feed.region[live], feed.fee_stream[live])
+    np.add.at(feed.streams_by_kol, feed.kol[live], 1)
+
+
+def live_discount(model: MarketModel, sellers: np.ndarray, live: np.ndarray) -> np.ndarray:
+    """Price cut of each checkout: the seller's live discount on live-stream purchases."""
+    return np.where(live, model.live_commerce.discount[sellers], 0.0)
+
+
+def pay_commissions(model: MarketModel, sellers: np.ndarray, regions: np.ndarray,
+                    values: np.ndarray, live: np.ndarray) -> None:
+    """KOL commission on paid live-stream orders (marketing spend), and LIVE_ORDERS."""
+    if live.any():
+        commission = model.live_commerce.commission[sellers[live]] * values[live]
+        model.pay_marketing(sellers[live], regions[live], commission)
+        count(model, sellers[live], regions[live], Counter.LIVE_ORDERS)

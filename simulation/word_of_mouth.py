@@ -1,0 +1,137 @@
+"""Word of mouth and referrals (fission): buyers tell friends, invitations, group buying.
+
+Reads: ``share_rate``, ``negative_share_rate``, ``share_reach``, ``wom_touch_weight``,
+``wom_trust_gain``, ``negative_wom_trust_loss``, ``referral_share_uplift``, the culture
+multipliers ``share_propensity`` and ``peer_influence`` (individualism), the social graph and
+each seller's referral programme: ``referral_rebate_usd`` (spec) and the viral-referral
+lever's ``Mechanics.group_buy_discount`` and ``Mechanics.invite_threshold``. Writes: touches
+to friends (tomorrow's perception; channel WOM_TOUCHES, with the referrer), the group-buy
+price cut at checkout, rebates paid (marketing spend) and REFERRAL_ORDERS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulation.consumers import Exposures
+from simulation.metrics import Counter, count
+
+if TYPE_CHECKING:
+    from simulation.consumers import ConsumerPopulation
+    from simulation.model import MarketModel
+    from simulation.network import SocialGraph
+    from simulation.sellers import Seller
+
+WOM_CHANNEL = int(Counter.WOM_TOUCHES)
+
+
+@dataclass(frozen=True)
+class ReferralProgrammes:
+    """Each seller's referral programme (arrays over sellers)."""
+
+    active: np.ndarray  # bool: the seller pays a referral rebate
+    rebate_usd: np.ndarray  # rebate per referred first order
+    group_buy_discount: np.ndarray  # price cut for an invited first-time buyer
+    invite_threshold: np.ndarray  # ties a buyer needs to invite (and earn rebates)
+
+    @classmethod
+    def of(cls, sellers: Sequence[Seller]) -> ReferralProgrammes:
+        """The programmes of ``sellers``, in seller order."""
+        return cls(
+            active=np.array([s.spec.referral_rebate_usd > 0 for s in sellers]),
+            rebate_usd=np.array([s.spec.referral_rebate_usd for s in sellers]),
+            group_buy_discount=np.array([s.mech.group_buy_discount for s in sellers]),
+            invite_threshold=np.array([s.mech.invite_threshold for s in sellers]),
+        )
+
+
+def referral_terms(model: MarketModel, consumers: np.ndarray, sellers: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(referrer or -1, group-buy price cut) of each checkout.
+
+    A referral counts for sellers running a programme; the group-buy price is for invited
+    buyers who have never bought before.
+    """
+    pop = model.population
+    programmes = model.referrals
+    referrer = np.where(programmes.active[sellers], pop.referred_by[consumers], -1)
+    newcomer = pop.orders[consumers].sum(axis=1) == 0
+    cut = np.where((referrer >= 0) & newcomer, programmes.group_buy_discount[sellers], 0.0)
+    return referrer, cut
+
+
+def pay_rebates(model: MarketModel, sellers: np.ndarray, regions: np.ndarray,
+                referred: np.ndarray) -> None:
+    """Pay the rebate of every referred first order (marketing spend) and count it."""
+    if referred.any():
+        rebate = model.referrals.rebate_usd[sellers[referred]]
+        model.pay_marketing(sellers[referred], regions[referred], rebate)
+        count(model, sellers[referred], regions[referred], Counter.REFERRAL_ORDERS)
+
+
+def spread(model: MarketModel, consumers: np.ndarray, sellers: np.ndarray,
+           satisfaction: np.ndarray, rng: np.random.Generator) -> tuple[int, int]:
+    """Reviewed buyers tell friends; only buyers with enough ties invite (and earn rebates)."""
+    programmes = model.referrals
+    inviting = programmes.active[sellers] & (
+        model.degree[consumers] >= programmes.invite_threshold[sellers])
+    return share(model.population, consumers, sellers, satisfaction, inviting, model.graph,
+                 model.exposures, rng)
+
+
+def share(
+    pop: ConsumerPopulation,
+    consumers: np.ndarray,
+    sellers: np.ndarray,
+    satisfaction: np.ndarray,
+    referral_active: np.ndarray,
+    graph: SocialGraph,
+    exposures: Exposures,
+    rng: np.random.Generator,
+) -> tuple[int, int]:
+    """Buyers tell friends: the satisfied share, the unhappy warn.
+
+    Referral rebates raise sharing. Touches arrive tomorrow through :class:`Exposures`.
+
+    Returns:
+        (positive shares, negative shares).
+    """
+    p = pop.params
+    r = pop.region[consumers]
+    happy = satisfaction >= 0.5
+    boost = np.where(referral_active, 1.0 + p.referral_share_uplift, 1.0)
+    p_pos = np.clip(p.share_rate * pop.culture["share_propensity"][r] * boost, 0, 1)
+    p_neg = np.clip(p.negative_share_rate * pop.culture["share_propensity"][r], 0, 1)
+    draw = rng.random(len(consumers))
+    pos = happy & (draw < p_pos)
+    neg = ~happy & (draw < p_neg)
+    for mask, positive in ((pos, True), (neg, False)):
+        if not mask.any():
+            continue
+        src_c, src_s = consumers[mask], sellers[mask]
+        src, nbr = graph.sample_neighbours(src_c, p.share_reach, rng)
+        if len(src) == 0:
+            continue
+        # Map each kept tie back to the seller its sharer bought from.
+        seller_of = np.zeros(pop.n, dtype=np.int64)
+        seller_of[src_c] = src_s
+        s = seller_of[src]
+        peer = pop.culture["peer_influence"][pop.region[nbr]]
+        if positive:
+            ref_on = np.zeros(pop.n, dtype=bool)
+            ref_on[src_c] = referral_active[mask]
+            exposures.add(
+                nbr, s, attention=p.wom_touch_weight * peer,
+                trust_gain=p.wom_trust_gain * peer,
+                referrer=np.where(ref_on[src], src, -1), channel=WOM_CHANNEL,
+            )
+        else:
+            exposures.add(
+                nbr, s, attention=p.wom_touch_weight * peer,
+                trust_loss=p.negative_wom_trust_loss * peer, channel=WOM_CHANNEL,
+            )
+    return int(pos.sum()), int(neg.sum())
