@@ -12,28 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from tqdm import tqdm
 
+from experiments.intervals import t_interval
 from experiments.manifest import atomic_write_text, build_manifest, write_manifest
+from experiments.report import write_report
 from experiments.runner import replication_seeds, run_spec
 from experiments.scenarios import ScenarioFile
 from experiments.store import atomic_write_frame
-
-CONFIDENCE = 0.95
-
-
-def t_interval(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and two-sided t confidence interval; (mean, nan, nan) for a single value."""
-    v = np.asarray(values, dtype=float)
-    v = v[~np.isnan(v)]
-    if len(v) == 0:
-        return np.nan, np.nan, np.nan
-    mean = float(v.mean())
-    if len(v) < 2 or np.all(v == v[0]):
-        return mean, (mean if len(v) >= 2 else np.nan), (mean if len(v) >= 2 else np.nan)
-    lo, hi = stats.t.interval(CONFIDENCE, len(v) - 1, loc=mean, scale=stats.sem(v))
-    return mean, float(lo), float(hi)
 
 
 def summarise(runs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -102,7 +88,6 @@ def run_comparison(scen: ScenarioFile, out: Path, replications: int | None = Non
         atomic_write_frame(frame, out / f"{name}.parquet")
     atomic_write_text(out / "comparison.csv", table.to_csv(index=False, float_format="%.6g"))
     atomic_write_text(out / "differences.csv", diffs.to_csv(index=False, float_format="%.6g"))
-    from experiments.report import write_report
 
     write_report(scen, table, diffs, ts, out)
     timings = {"total": time.perf_counter() - t0}

@@ -13,7 +13,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
-from experiments.compare import t_interval
+from experiments.intervals import t_interval
 from experiments.manifest import atomic_write_text
 from experiments.plotting import new_figure
 from experiments.scenarios import ScenarioFile

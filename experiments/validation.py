@@ -45,7 +45,7 @@ from pydantic import (
 )
 from scipy import stats
 
-from experiments.compare import CONFIDENCE, t_interval
+from experiments.intervals import CONFIDENCE, t_interval
 from experiments.manifest import atomic_write_text, build_manifest, spec_hash, write_manifest
 from experiments.plotting import new_figure
 from experiments.runner import replication_seeds, run_spec

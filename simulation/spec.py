@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from simulation.levers import Levers
 from simulation.parameters import ModelParameters
+from simulation.provider_spec import DEFAULT_PROVIDERS, PaymentProviderSpec
 from simulation.regions import PAYMENT_METHODS, SHIPPING_MODES
 from simulation.shocks import Shock
 from simulation.yaml_loading import load_yaml_file
@@ -32,7 +33,6 @@ CATEGORIES: tuple[str, ...] = ("apparel", "cosmetics", "small_appliances", "home
 
 Category = Literal["apparel", "cosmetics", "small_appliances", "home", "electronics"]
 ShippingModeName = Literal["express_air", "postal_air", "ecommerce_line", "sea_freight"]
-PaymentMethodName = Literal["card", "wallet", "bank_transfer", "cod", "bnpl"]
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 
@@ -111,35 +111,6 @@ class FulfilmentSpec(BaseModel):
     overseas_fixed_cost_per_1k_daily: float = Field(
         2.0, ge=0, le=10_000, description="USD per day per 1000 consumers served"
     )
-
-
-class PaymentProviderSpec(BaseModel):
-    """A payment provider: methods, coverage, fees, FX spread, screening, settlement."""
-
-    model_config = _STRICT
-
-    name: str = Field(min_length=1)
-    methods: list[PaymentMethodName] = Field(min_length=1)
-    # Coverage is the provider's own: codes outside the model are simply not used.
-    regions: list[str] | Literal["all"] = "all"
-    fee_rate: float = Field(0.035, ge=0, le=0.5, description="share of order value")
-    fx_spread: float = Field(0.02, ge=0, le=0.5, description="share of order value")
-    fraud_screening: float = Field(0.5, ge=0, le=1, description="share of fraud blocked")
-    settlement_days: int = Field(7, ge=0, le=180)
-
-
-DEFAULT_PROVIDERS: tuple[PaymentProviderSpec, ...] = (
-    PaymentProviderSpec(
-        name="global_cards", methods=["card"], fee_rate=0.035, fx_spread=0.02,
-        fraud_screening=0.5, settlement_days=7,
-    ),
-    PaymentProviderSpec(
-        name="global_wallet", methods=["wallet"], regions=["US", "GB", "DE", "FR"],
-        fee_rate=0.044, fx_spread=0.03, fraud_screening=0.6, settlement_days=3,
-    ),
-)
-"""Providers a cross-border seller starts with: cards everywhere, an international wallet
-(PayPal-like) where that is what 'wallet' means in the payment mix (assumption)."""
 
 
 def _default_products() -> list[ProductSpec]:

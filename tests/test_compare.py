@@ -8,7 +8,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from experiments.compare import paired_differences, run_comparison, t_interval
+from experiments.compare import paired_differences, run_comparison
+from experiments.intervals import t_interval
 from experiments.scenarios import ScenarioError, ScenarioFile, load_scenarios, merge_patch
 from simulation.cli import app
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from experiments.compare import t_interval
 from experiments.figures._common import means_by_region
 from experiments.figures.registry import FigureSpec
+from experiments.intervals import t_interval
 
 
 def reduce(runs, ts, scen):

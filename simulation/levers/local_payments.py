@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field
 
 from simulation.levers.base import Lever
+from simulation.provider_spec import PaymentProviderSpec
 
 Method = Literal["card", "wallet", "bank_transfer", "cod", "bnpl"]
 
@@ -32,8 +33,6 @@ class LocalPayments(Lever):
 
     def configure(self, spec):
         """Append the local provider to the seller's providers."""
-        from simulation.spec import PaymentProviderSpec
-
         provider = PaymentProviderSpec(
             name=f"local_methods[{spec.name}]", methods=self.methods, regions=self.regions,
             fee_rate=self.fee_rate, fx_spread=self.fx_spread,

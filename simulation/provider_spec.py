@@ -1,0 +1,44 @@
+"""Payment provider specifications: what a seller can offer at checkout (data, validated).
+
+Kept apart from :mod:`simulation.spec` so that levers which add a provider (local payments)
+can build one without importing the spec that imports the levers.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PaymentMethodName = Literal["card", "wallet", "bank_transfer", "cod", "bnpl"]
+
+_STRICT = ConfigDict(frozen=True, extra="forbid")
+
+
+class PaymentProviderSpec(BaseModel):
+    """A payment provider: methods, coverage, fees, FX spread, screening, settlement."""
+
+    model_config = _STRICT
+
+    name: str = Field(min_length=1)
+    methods: list[PaymentMethodName] = Field(min_length=1)
+    # Coverage is the provider's own: codes outside the model are simply not used.
+    regions: list[str] | Literal["all"] = "all"
+    fee_rate: float = Field(0.035, ge=0, le=0.5, description="share of order value")
+    fx_spread: float = Field(0.02, ge=0, le=0.5, description="share of order value")
+    fraud_screening: float = Field(0.5, ge=0, le=1, description="share of fraud blocked")
+    settlement_days: int = Field(7, ge=0, le=180)
+
+
+DEFAULT_PROVIDERS: tuple[PaymentProviderSpec, ...] = (
+    PaymentProviderSpec(
+        name="global_cards", methods=["card"], fee_rate=0.035, fx_spread=0.02,
+        fraud_screening=0.5, settlement_days=7,
+    ),
+    PaymentProviderSpec(
+        name="global_wallet", methods=["wallet"], regions=["US", "GB", "DE", "FR"],
+        fee_rate=0.044, fx_spread=0.03, fraud_screening=0.6, settlement_days=3,
+    ),
+)
+"""Providers a cross-border seller starts with: cards everywhere, an international wallet
+(PayPal-like) where that is what 'wallet' means in the payment mix (assumption)."""
