@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import get_args
 
 from simulation.culture import culture_markdown
 from simulation.metrics import METRICS
@@ -33,6 +34,41 @@ def _bounds(field) -> str:
         f"{hi if hi is not None else ''}]"
 
 
+def _shock_classes() -> tuple[type, ...]:
+    """Every shock class, in the order of the :data:`simulation.shocks.Shock` union."""
+    from simulation.shocks import Shock
+
+    union, *_ = get_args(Shock)
+    return get_args(union)
+
+
+def _who_acts_markdown() -> list[str]:
+    """Tables: every lever's knobs with their reader, every shock with the modules acting."""
+    from simulation.levers import LEVER_CLASSES
+    from simulation.levers.base import knobs, knobs_set_by
+
+    declared = knobs()
+    lines = ["## Who acts on what", "",
+             "Levers set knobs on the seller's `Mechanics` (`simulation/levers/base.py`); each "
+             "knob is read by exactly one mechanism module. Levers marked *spec* act only by "
+             "rewriting the seller's spec (`configure`).", "",
+             "| lever | knob | unit and meaning | read by |", "|---|---|---|---|"]
+    for cls in LEVER_CLASSES:
+        names = knobs_set_by(cls)
+        if not names:
+            lines.append(f"| `{cls.name}` | *spec* | {cls.mechanism} | |")
+        lines += [f"| `{cls.name}` | `{n}` | {declared[n].meaning} | `{declared[n].reader}` |"
+                  for n in names]
+    lines += [f"| *custom levers* | `{n}` | {k.meaning} | `{k.reader}` |"
+              for n, k in declared.items() if k.custom_only]
+    lines += ["", "| shock | state it changes | acted on by |", "|---|---|---|"]
+    for cls in _shock_classes():
+        kind = cls.model_fields["kind"].default
+        modules = ", ".join(f"`{m}`" for m in cls.acted_on_by)
+        lines.append(f"| `{kind}` | {cls.changes} | {modules} |")
+    return [*lines, ""]
+
+
 def levers_markdown() -> str:
     """Every lever: what it acts through and its parameters (docs/LEVERS.md)."""
     from simulation.levers import LEVER_CLASSES
@@ -41,7 +77,8 @@ def levers_markdown() -> str:
              "Generated from `simulation/levers/` and `simulation/shocks.py` by "
              "`python -m simulation.docs`; do not edit.", "",
              "Levers are switched on per seller (`sellers[i].levers.<name>`); they act only "
-             "through mechanisms, never on an outcome metric.", ""]
+             "through mechanisms, never on an outcome metric.", "",
+             *_who_acts_markdown()]
     for cls in LEVER_CLASSES:
         lines += [f"## `{cls.name}`", "", (cls.__doc__ or "").strip(), "",
                   f"Acts through: {cls.mechanism}.", "",
@@ -53,10 +90,7 @@ def levers_markdown() -> str:
         lines.append("")
     lines += ["# Shocks", "", "Declared in a spec's `shocks:` list with their timing and size.",
               ""]
-    from simulation import shocks as sh
-
-    for cls in (sh.FxShock, sh.LogisticsDisruption, sh.RegulationTightening, sh.DataBreach,
-                sh.PlatformBan, sh.PeakSale):
+    for cls in _shock_classes():
         kind = cls.model_fields["kind"].default
         lines += [f"## `{kind}`", "", (cls.__doc__ or "").strip(), "",
                   "| field | default | range | meaning |", "|---|---|---|---|"]

@@ -19,7 +19,7 @@ from simulation.levers import Mechanics
 from simulation.parameters import KOL_TIER_TABLE
 from simulation.regions import SHIPPING_MODES
 from simulation.spec import KOL_TIERS, SellerSpec
-from simulation.warehouses import HUB, Warehouse
+from simulation.warehouses import HUB, Warehouse, customs_mean, direct_transit_mean
 
 if TYPE_CHECKING:
     from simulation.kols import KOL
@@ -158,9 +158,9 @@ class Seller(mesa.Agent):
             ~local[None, :], discount,
         )
         modes = self.direct_mode_for(np.arange(len(self.prices)))
-        transit = (regions.ship_days[:, modes] * self.mech.transit_factor[:, modes]
-                   * model.mode_delay_factor[:, modes]).T
-        customs = model.customs_delay * self.mech.customs_factor
+        every = slice(None)  # all regions
+        transit = direct_transit_mean(model, self.mech, every, modes).T
+        customs = customs_mean(model, self.mech, every)
         direct_days = logistics.promised_days(p.hub_processing_days, transit, customs[None, :])
         local_days = p.overseas_processing_days + regions.last_mile_days
         promised = np.where(local[None, :], local_days[None, :], direct_days)

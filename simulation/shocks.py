@@ -3,12 +3,13 @@
 Each shock changes a state the mechanisms read (an exchange rate, a mode's transit time or
 closure, customs, de minimis, privacy regime, a platform's reach, purchase occasions) on its
 day or window; none touches an outcome metric. Its phase, :func:`shocks_phase`, is the first
-of the day (:data:`simulation.schedule.PHASES`).
+of the day (:data:`simulation.schedule.PHASES`). Each shock class declares what it
+``changes`` and the mechanism modules that act on that state (``acted_on_by``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -26,6 +27,8 @@ class FxShock(BaseModel):
     """A one-off devaluation (positive) or appreciation (negative) of a region's currency."""
 
     model_config = _STRICT
+    changes: ClassVar[str] = "the region's exchange-rate index (`model.fx`)"
+    acted_on_by: ClassVar[tuple[str, ...]] = ("simulation.pricing",)  # local-currency prices
     kind: Literal["fx_shock"] = "fx_shock"
     region: str
     day: int = Field(ge=1)
@@ -41,6 +44,9 @@ class LogisticsDisruption(BaseModel):
     """A mode or route slows (delay factor) or stops (closed) for a window."""
 
     model_config = _STRICT
+    changes: ClassVar[str] = ("delay and closure per (region, mode) "
+                              "(`model.mode_delay_factor`, `model.mode_closed_until`)")
+    acted_on_by: ClassVar[tuple[str, ...]] = ("simulation.warehouses",)  # shipped and promised
     kind: Literal["logistics_disruption"] = "logistics_disruption"
     region: str | Literal["all"] = "all"
     mode: ModeName = "all"
@@ -78,6 +84,10 @@ class RegulationTightening(BaseModel):
     """A region tightens: stricter privacy regime, lower de minimis, longer customs."""
 
     model_config = _STRICT
+    changes: ClassVar[str] = ("the region's privacy strictness, de minimis and customs delay "
+                              "(`model.regions`, `model.customs_delay`)")
+    acted_on_by: ClassVar[tuple[str, ...]] = (
+        "simulation.data_protection", "simulation.pricing", "simulation.warehouses")  # in order
     kind: Literal["regulation_tightening"] = "regulation_tightening"
     region: str
     day: int = Field(ge=1)
@@ -101,6 +111,8 @@ class DataBreach(BaseModel):
     """A seller's data breach becomes public on the day."""
 
     model_config = _STRICT
+    changes: ClassVar[str] = "aware consumers' trust in the seller, its fines and breach count"
+    acted_on_by: ClassVar[tuple[str, ...]] = ("simulation.data_protection",)
     kind: Literal["data_breach"] = "data_breach"
     seller: str
     day: int = Field(ge=1)
@@ -117,6 +129,9 @@ class PlatformBan(BaseModel):
     """A platform is banned in a region: its ads and KOL content stop reaching users there."""
 
     model_config = _STRICT
+    changes: ClassVar[str] = ("the region's consumers' platforms, ad audiences and the "
+                              "platform's KOL followers")
+    acted_on_by: ClassVar[tuple[str, ...]] = ("simulation.advertising",)
     kind: Literal["platform_ban"] = "platform_ban"
     region: str
     platform: Literal["tiktok", "facebook", "instagram", "youtube", "local"]
@@ -135,6 +150,8 @@ class PeakSale(BaseModel):
     """Peak sale days (Black Friday, 11.11): purchase occasions multiply on those days."""
 
     model_config = _STRICT
+    changes: ClassVar[str] = "the day's purchase-occasion multiplier (`model.occasion_boost`)"
+    acted_on_by: ClassVar[tuple[str, ...]] = ("simulation.consumers",)  # purchase occasions
     kind: Literal["peak_sale"] = "peak_sale"
     days: list[int] = Field(min_length=1)
     occasion_multiplier: float = Field(3.0, ge=1, le=50)

@@ -19,6 +19,7 @@ from simulation.metrics import Counter
 from simulation.orders import OrderState
 
 if TYPE_CHECKING:
+    from simulation.levers import Mechanics
     from simulation.model import MarketModel
     from simulation.sellers import Seller
 
@@ -189,12 +190,10 @@ class Warehouse(mesa.Agent):
         processing = np.full(n, model.steps + self.processing_days)
         if self.kind == "hub":
             mode = self.seller.direct_mode_for(book["product"][rows])
-            mean = regions.ship_days[r, mode] * mech.transit_factor[r, mode] * (
-                model.mode_delay_factor[r, mode])
+            mean = direct_transit_mean(model, mech, r, mode)
             cv = p.transit_cv * mech.transit_cv_factor
             transit = logistics.lognormal_days(mean, cv, rng, n)
-            customs = logistics.customs_days(model.customs_delay[r] * mech.customs_factor[r],
-                                             rng, n)
+            customs = logistics.customs_days(customs_mean(model, mech, r), rng, n)
             cost = regions.ship_cost[r, mode] * mech.ship_cost_factor[r, mode]
             lost = rng.random(n) < regions.ship_loss[r, mode]
             cross = np.ones(n, dtype=bool)
@@ -230,6 +229,18 @@ class Warehouse(mesa.Agent):
     def restock_returns(self, product: np.ndarray) -> None:
         """Locally returned items go back on the shelf."""
         self.stock += np.bincount(product, minlength=len(self.stock))
+
+
+def direct_transit_mean(model: MarketModel, mech: Mechanics, r: np.ndarray | slice,
+                        mode: np.ndarray) -> np.ndarray:
+    """Mean transit days of a seller's direct parcels (route, lever, disruptions)."""
+    return (model.regions.ship_days[r, mode] * mech.transit_factor[r, mode]
+            * model.mode_delay_factor[r, mode])
+
+
+def customs_mean(model: MarketModel, mech: Mechanics, r: np.ndarray | slice) -> np.ndarray:
+    """Mean customs delay days of a seller's direct parcels in regions ``r``."""
+    return model.customs_delay[r] * mech.customs_factor[r]
 
 
 def settlement_and_replenishment_phase(model: MarketModel, day: int) -> None:

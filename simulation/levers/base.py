@@ -2,65 +2,113 @@
 
 A lever never touches an outcome metric. It acts either structurally, by rewriting the
 seller's spec before the model is built (:meth:`Lever.configure`: warehouses, providers,
-products, budgets), or by setting mechanism knobs the seller's own code reads
-(:meth:`Lever.tune`: transit times, targeting, screening, trust signals...).
+products, budgets), or by setting mechanism knobs (:meth:`Lever.tune`: transit times,
+targeting, trust signals...), each read by the one mechanism module its declaration names.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import ast
+import inspect
+import textwrap
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
+
+from simulation.regions import SHIPPING_MODES
 
 if TYPE_CHECKING:
     from simulation.regions import RegionTable
     from simulation.spec import SellerSpec
 
 
-@dataclass
+@dataclass(frozen=True)
+class Knob:
+    """What a mechanism knob means (unit included) and the one module that reads it."""
+
+    reader: str  # dotted module name, e.g. "simulation.advertising"
+    meaning: str  # unit and meaning, shown in docs/LEVERS.md
+    custom_only: bool = False  # set by user levers only (no built-in lever moves it)
+
+
+KNOB = "knob"
+"""Key of a :class:`Knob` in the metadata of a :class:`Mechanics` field."""
+
+SELLERS, WAREHOUSES = "simulation.sellers", "simulation.warehouses"
+
+
+def knob(reader: str, meaning: str, *, custom_only: bool = False) -> dict[str, Knob]:
+    """Field metadata declaring a :class:`Mechanics` knob: its reader, unit and meaning."""
+    return {KNOB: Knob(reader, meaning, custom_only)}
+
+
+@dataclass(slots=True)
 class Mechanics:
     """Mechanism knobs of one seller, set by its levers (neutral values by default).
 
-    Arrays are per region (R,) or per (region, mode) (R, M).
+    Arrays are per region (R,) or per (region, mode) (R, M). Every knob names the one
+    module that reads it (:func:`knobs`; tests/test_lever_knobs.py keeps that true).
     """
 
     n_regions: int
     n_modes: int
-    transit_factor: np.ndarray = field(init=False)  # (R, M) multiplies mean transit days
-    transit_cv_factor: float = 1.0  # multiplies transit variability
-    customs_factor: np.ndarray = field(init=False)  # (R,) multiplies mean customs delay
-    ship_cost_factor: np.ndarray = field(init=False)  # (R, M) multiplies parcel cost
-    multimodal_threshold_usd: float | None = None  # None: one direct mode for all
-    high_value_mode: int = 0
-    low_value_mode: int = 3
-    targeting_power: float | None = None  # None: the platform default parameter
-    targeting_data_share: np.ndarray = field(init=False)  # (R,) usable first-party data
-    data_volume_factor: float = 1.0  # multiplies breach hazard (more data, more risk)
-    breach_hazard_factor: np.ndarray = field(init=False)  # (R,) compliance practices
-    fine_factor: np.ndarray = field(init=False)  # (R,) compliant sellers are fined less
-    trust_bonus: np.ndarray = field(init=False)  # (R,) relative rise in initial trust
-    rating_boost: float = 0.0  # not used by default; reserved for reputation levers
-    kol_platforms: tuple[int, ...] | None = None  # None: any platform
-    kol_posts_per_week: float | None = None
-    live_streams_per_month: float | None = None
-    kol_commission_rate: float | None = None
-    live_stock_reserve_days: float = 0.0  # extra stock held for live-stream peaks
-    live_event_period_days: int = 0  # >0: all booked KOLs stream together every N days
-    group_buy_discount: float = 0.0  # price cut for buyers who joined via an invitation
-    invite_threshold: int = 0  # ties a sharer needs before referral rebates apply
-    extra_cost_per_order: float = 0.0  # USD per shipped parcel (e.g. green packaging)
-    carbon_factor: np.ndarray = field(init=False)  # (M + 1,) multiplies kg CO2 per parcel
-    fixed_cost_per_1k_daily: float = 0.0  # USD per day per 1000 consumers (software, fees)
+    transit_factor: np.ndarray = field(init=False, metadata=knob(
+        WAREHOUSES, "(R, M) multiplies mean transit days of direct parcels (shipped, promised)"))
+    transit_cv_factor: float = field(default=1.0, metadata=knob(
+        WAREHOUSES, "multiplies the transit coefficient of variation"))
+    customs_factor: np.ndarray = field(init=False, metadata=knob(
+        WAREHOUSES, "(R,) multiplies mean customs delay (shipped, promised)",
+        custom_only=True))  # the extension point of notebooks/08_writing_your_own_lever
+    ship_cost_factor: np.ndarray = field(init=False, metadata=knob(
+        WAREHOUSES, "(R, M) multiplies the USD cost of a direct parcel"))
+    multimodal_threshold_usd: float | None = field(default=None, metadata=knob(
+        SELLERS, "list price (USD) from which direct parcels take the high-value mode; "
+        "None: the seller's one direct mode"))
+    high_value_mode: int = field(default=SHIPPING_MODES.index("express_air"), metadata=knob(
+        SELLERS, "shipping-mode index at or above the threshold"))
+    low_value_mode: int = field(default=SHIPPING_MODES.index("sea_freight"), metadata=knob(
+        SELLERS, "shipping-mode index below the threshold"))
+    targeting_power: np.ndarray | None = field(default=None, metadata=knob(
+        "simulation.advertising", "(R,) exponent on the affinity of who sees ads; "
+        "None: the parameter `ad_targeting_power`"))
+    data_volume_factor: float = field(default=1.0, metadata=knob(
+        SELLERS, "multiplies the daily breach hazard (more data held, more risk)"))
+    fine_factor: np.ndarray = field(init=False, metadata=knob(
+        "simulation.data_protection", "(R,) multiplies fines after a breach"))
+    trust_bonus: np.ndarray = field(init=False, metadata=knob(
+        SELLERS, "(R,) relative rise in initial trust"))
+    kol_platforms: tuple[int, ...] | None = field(default=None, metadata=knob(
+        SELLERS, "platform indices of the KOLs the seller books; None: any"))
+    kol_posts_per_week: float | None = field(default=None, metadata=knob(
+        SELLERS, "posts per booked KOL per week; None: the parameter"))
+    live_streams_per_month: float | None = field(default=None, metadata=knob(
+        SELLERS, "streams per booked KOL per month; None: the parameter"))
+    kol_commission_rate: float | None = field(default=None, metadata=knob(
+        "simulation.live_commerce", "share of live sales paid to the KOL; None: the parameter"))
+    live_stock_reserve_days: float = field(default=0.0, metadata=knob(
+        WAREHOUSES, "extra days of stock cover for live-stream peaks"))
+    live_event_period_days: int = field(default=0, metadata=knob(
+        "simulation.kols", "days between synchronised stream events of all booked KOLs; "
+        "0: streams at random"))
+    group_buy_discount: float = field(default=0.0, metadata=knob(
+        "simulation.word_of_mouth", "share off the price for buyers who joined via an "
+        "invitation"))
+    invite_threshold: int = field(default=0, metadata=knob(
+        "simulation.word_of_mouth", "ties a sharer needs before referral rebates apply"))
+    extra_cost_per_order: float = field(default=0.0, metadata=knob(
+        WAREHOUSES, "USD added to each shipped parcel (e.g. green packaging)"))
+    carbon_factor: np.ndarray = field(init=False, metadata=knob(
+        WAREHOUSES, "(M + 1,) multiplies kg CO2e per parcel by mode (last: last mile)"))
+    fixed_cost_per_1k_daily: float = field(default=0.0, metadata=knob(
+        SELLERS, "USD per day per 1000 consumers in target regions (software, fees)"))
 
     def __post_init__(self) -> None:
         r, m = self.n_regions, self.n_modes
         self.transit_factor = np.ones((r, m))
         self.ship_cost_factor = np.ones((r, m))
         self.customs_factor = np.ones(r)
-        self.targeting_data_share = np.zeros(r)
-        self.breach_hazard_factor = np.ones(r)
         self.fine_factor = np.ones(r)
         self.trust_bonus = np.zeros(r)
         self.carbon_factor = np.ones(m + 1)
@@ -103,3 +151,24 @@ class Lever(BaseModel):
 
     def tune(self, mech: Mechanics, regions: RegionTable) -> None:
         """Set the mechanism knobs this lever moves (default: none)."""
+
+
+def knobs() -> dict[str, Knob]:
+    """Every mechanism knob (field name -> declaration), in declaration order."""
+    return {f.name: f.metadata[KNOB] for f in fields(Mechanics) if KNOB in f.metadata}
+
+
+def knobs_set_by(lever: type[Lever]) -> tuple[str, ...]:
+    """The knobs a lever's ``tune`` assigns, read from its source (docs and tests)."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(lever.tune)))
+    func = tree.body[0]
+    assert isinstance(func, ast.FunctionDef)
+    mech = func.args.args[1].arg
+    found: list[tuple[int, int, str]] = []
+    for node in ast.walk(func):
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, ast.AugAssign) else [])
+        found += [(t.lineno, t.col_offset, t.attr) for t in targets
+                  if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
+                  and t.value.id == mech]
+    return tuple(dict.fromkeys(name for *_, name in sorted(found)))

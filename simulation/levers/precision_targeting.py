@@ -30,6 +30,6 @@ class PrecisionTargeting(Lever):
         """Sharper targeting where data and consent allow; more data at risk."""
         usable = (self.first_party_data_share * self.consent_rate
                   * (1.0 - self.strict_regime_consent_loss * regions.privacy_strictness))
-        mech.targeting_data_share = np.clip(usable, 0.0, 1.0)
-        mech.targeting_power = 1.0 + (self.targeting_power - 1.0) * mech.targeting_data_share
+        data_share = np.clip(usable, 0.0, 1.0)  # (R,) usable first-party data
+        mech.targeting_power = 1.0 + (self.targeting_power - 1.0) * data_share
         mech.data_volume_factor *= 1.0 + self.first_party_data_share
