@@ -16,6 +16,8 @@ import numpy as np
 
 if TYPE_CHECKING:
     from simulation.model import MarketModel
+    from simulation.sellers import Seller
+    from simulation.warehouses import Warehouse
 
 
 class Counter(IntEnum):
@@ -130,6 +132,33 @@ def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
+COUNTER_ITEMS: tuple[tuple[str, Counter], ...] = tuple(Counter.__members__.items())
+
+RATIO_METRICS: tuple[tuple[str, str, str], ...] = (
+    # name, numerator, denominator (names of the inputs built in compute_metrics)
+    ("awareness", "aware", "consumers"),
+    ("conversion_rate", "customers", "aware"),
+    ("repurchase_rate", "repeat_customers", "customers"),
+    ("negative_review_rate", "NEGATIVE_REVIEWS", "REVIEWS"),
+    ("return_rate", "RETURNS", "returns_and_kept"),
+    ("mean_delivery_days", "DELIVERY_DAYS", "DELIVERED"),
+    ("cart_abandonment_rate", "ABANDONED", "CHECKOUTS"),
+    ("fraud_rate", "FRAUD_PASSED", "paid_and_fraud"),
+    ("customer_acquisition_cost", "MARKETING_SPEND", "NEW_CUSTOMERS"),
+    ("stockout_rate", "STOCKOUTS", "PICK_ATTEMPTS"),
+    ("logistics_cost_per_order", "LOGISTICS_COST", "SHIPPED"),
+    ("carbon_kg_per_order", "CARBON_KG", "SHIPPED"),
+    ("ad_touches_per_consumer", "AD_TOUCHES", "consumers"),
+    ("kol_views_per_consumer", "KOL_VIEWS", "consumers"),
+    ("live_views_per_consumer", "LIVE_VIEWS", "consumers"),
+    ("wom_touches_per_consumer", "WOM_TOUCHES", "consumers"),
+    ("live_order_share", "LIVE_ORDERS", "PAID"),
+    ("referral_order_share", "REFERRAL_ORDERS", "PAID"),
+    ("local_delivery_share", "LOCAL_DELIVERED", "DELIVERED"),
+)
+"""Every metric that is a ratio, as (name, numerator, denominator): one division for all."""
+
+
 def compute_metrics(
     counters: np.ndarray,
     profit: np.ndarray,
@@ -139,7 +168,7 @@ def compute_metrics(
     repeat_customers: np.ndarray,
     mean_trust_aware: np.ndarray | float = np.nan,
 ) -> dict[str, np.ndarray]:
-    """Every metric for each row of the inputs.
+    """Every metric for each row of the inputs (ratios NaN where the denominator is 0).
 
     Args:
         counters: (..., N_COUNTERS) cumulative counters (summed over whatever the rows are).
@@ -154,35 +183,22 @@ def compute_metrics(
         metric name -> (...,) values.
     """
     c = np.asarray(counters, dtype=float)
-
-    def k(counter: Counter) -> np.ndarray:
-        return c[..., counter]
-
-    return {
-        "awareness": ratio(aware, consumers),
-        "conversion_rate": ratio(customers, aware),
-        "orders": k(Counter.PAID),
-        "gmv": k(Counter.GMV),
-        "repurchase_rate": ratio(repeat_customers, customers),
-        "negative_review_rate": ratio(k(Counter.NEGATIVE_REVIEWS), k(Counter.REVIEWS)),
-        "return_rate": ratio(k(Counter.RETURNS), k(Counter.RETURNS) + k(Counter.KEPT)),
-        "mean_delivery_days": ratio(k(Counter.DELIVERY_DAYS), k(Counter.DELIVERED)),
-        "cart_abandonment_rate": ratio(k(Counter.ABANDONED), k(Counter.CHECKOUTS)),
-        "fraud_rate": ratio(k(Counter.FRAUD_PASSED), k(Counter.PAID) + k(Counter.FRAUD_PASSED)),
-        "customer_acquisition_cost": ratio(k(Counter.MARKETING_SPEND), k(Counter.NEW_CUSTOMERS)),
-        "stockout_rate": ratio(k(Counter.STOCKOUTS), k(Counter.PICK_ATTEMPTS)),
-        "logistics_cost_per_order": ratio(k(Counter.LOGISTICS_COST), k(Counter.SHIPPED)),
-        "profit": np.asarray(profit, dtype=float),
-        "carbon_kg_per_order": ratio(k(Counter.CARBON_KG), k(Counter.SHIPPED)),
-        "ad_touches_per_consumer": ratio(k(Counter.AD_TOUCHES), consumers),
-        "kol_views_per_consumer": ratio(k(Counter.KOL_VIEWS), consumers),
-        "live_views_per_consumer": ratio(k(Counter.LIVE_VIEWS), consumers),
-        "wom_touches_per_consumer": ratio(k(Counter.WOM_TOUCHES), consumers),
-        "mean_trust_aware": np.asarray(mean_trust_aware, dtype=float),
-        "live_order_share": ratio(k(Counter.LIVE_ORDERS), k(Counter.PAID)),
-        "referral_order_share": ratio(k(Counter.REFERRAL_ORDERS), k(Counter.PAID)),
-        "local_delivery_share": ratio(k(Counter.LOCAL_DELIVERED), k(Counter.DELIVERED)),
-    }
+    shape = np.broadcast_shapes(c.shape[:-1], np.shape(profit), np.shape(consumers))
+    inputs = {name: c[..., counter] for name, counter in COUNTER_ITEMS}
+    inputs.update(consumers=consumers, aware=aware, customers=customers,
+                  repeat_customers=repeat_customers,
+                  returns_and_kept=inputs["RETURNS"] + inputs["KEPT"],
+                  paid_and_fraud=inputs["PAID"] + inputs["FRAUD_PASSED"])
+    num = np.empty((len(RATIO_METRICS), *shape))
+    den = np.empty_like(num)
+    for i, (_, n, d) in enumerate(RATIO_METRICS):
+        num[i] = inputs[n]
+        den[i] = inputs[d]
+    ratios = ratio(num, den)
+    out = {name: ratios[i] for i, (name, _, _) in enumerate(RATIO_METRICS)}
+    out.update(orders=inputs["PAID"], gmv=inputs["GMV"], profit=np.asarray(profit, dtype=float),
+               mean_trust_aware=np.asarray(mean_trust_aware, dtype=float))
+    return {name: out[name] for name in METRIC_NAMES}
 
 
 def count(model: MarketModel, sellers: np.ndarray, regions: np.ndarray, counter: Counter,
@@ -198,35 +214,80 @@ FUNNEL_COLUMNS = ("unaware", "aware", "interested", "trusting", "buying", "shari
 def measure(model: MarketModel) -> None:
     """Today's metrics per region and in total into ``model.latest`` (for the reporters).
 
-    Also adds today's rows to the DataCollector's region and funnel tables.
+    Also adds today's rows to the DataCollector's region and funnel tables. Regions and the
+    total are computed in one pass (the total is the last row).
     """
     n_regions = model.regions.n
     counts = model.population.region_counts(n_regions)
     profit = model.ledger.profit()  # (S, R + 1)
-    by_region = compute_metrics(
-        model.counters.sum(axis=0), profit[:, :n_regions].sum(axis=0),
-        counts["consumers"], counts["aware"], counts["customers"],
-        counts["repeat_customers"], ratio(counts["trust_sum"], counts["aware_pairs"]),
+    counters = model.counters
+
+    def with_total(by_region: np.ndarray) -> np.ndarray:
+        out = np.empty(n_regions + 1)
+        out[:n_regions] = by_region
+        out[n_regions] = by_region.sum()
+        return out
+
+    rows = compute_metrics(
+        np.vstack([counters.sum(axis=0), counters.sum(axis=(0, 1))]),
+        np.concatenate([profit[:, :n_regions].sum(axis=0), [profit.sum()]]),
+        with_total(counts["consumers"]), with_total(counts["aware"]),
+        with_total(counts["customers"]), with_total(counts["repeat_customers"]),
+        ratio(with_total(counts["trust_sum"]), with_total(counts["aware_pairs"])),
     )
-    total = compute_metrics(
-        model.counters.sum(axis=(0, 1)), profit.sum(),
-        counts["consumers"].sum(), counts["aware"].sum(), counts["customers"].sum(),
-        counts["repeat_customers"].sum(),
-        ratio(counts["trust_sum"].sum(), counts["aware_pairs"].sum()),
-    )
+    table = np.column_stack([rows[m] for m in METRIC_NAMES])  # (R + 1, metrics)
     model.latest = {
-        "by_region": by_region,
-        "total": {k: float(v) for k, v in total.items()},
+        "by_region": {m: v[:n_regions] for m, v in rows.items()},
+        "total": dict(zip(METRIC_NAMES, table[-1].tolist(), strict=True)),
         "stage_counts": counts["stage"].sum(axis=0),
+        "seller_profit": profit.sum(axis=1),
+        "backlog": model.orders.backlog_by_warehouse(len(model.warehouse_list)),
     }
     dc = model.datacollector
     step = model.steps
-    for r, code in enumerate(model.regions.codes):
+    for code, values, stages in zip(model.regions.codes, table[:n_regions].tolist(),
+                                    counts["stage"].tolist(), strict=True):
         dc.add_table_row("regions", {"step": step, "region": code,
-                                     **{m: float(by_region[m][r]) for m in METRIC_NAMES}})
-        st = counts["stage"][r]
+                                     **dict(zip(METRIC_NAMES, values, strict=True))})
         dc.add_table_row("funnel", {"step": step, "region": code,
-                                    **{c: int(st[i]) for i, c in enumerate(FUNNEL_COLUMNS)}})
+                                    **dict(zip(FUNNEL_COLUMNS, stages, strict=True))})
+
+
+# --- reporters (read what measure() computed today) -------------------------------------
+
+def total_metric(model: MarketModel, name: str) -> float:
+    """Model reporter: a metric over all regions and sellers."""
+    return model.latest["total"][name]
+
+
+def stage_count(model: MarketModel, stage: int) -> int:
+    """Model reporter: consumers in a funnel stage."""
+    return int(model.latest["stage_counts"][stage])
+
+
+def fx_index_mean(model: MarketModel) -> float:
+    """Model reporter: mean exchange-rate index over regions (1 = unchanged since day 0)."""
+    return float(model.fx.index.mean())
+
+
+def seller_profit(agent: Seller) -> float:
+    """Agent reporter: a seller's profit to date, USD."""
+    return float(agent.model.latest["seller_profit"][agent.index])
+
+
+def seller_orders(agent: Seller) -> float:
+    """Agent reporter: a seller's paid orders to date."""
+    return float(agent.model.counters[agent.index, :, Counter.PAID].sum())
+
+
+def warehouse_stock(agent: Warehouse) -> int:
+    """Agent reporter: units on the shelf."""
+    return int(agent.stock.sum())
+
+
+def warehouse_backlog(agent: Warehouse) -> int:
+    """Agent reporter: paid orders waiting to be picked at this warehouse."""
+    return int(agent.model.latest["backlog"][agent.index])
 
 
 def measurement_phase(model: MarketModel, day: int) -> None:

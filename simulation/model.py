@@ -27,8 +27,15 @@ from simulation.metrics import (
     N_COUNTERS,
     Counter,
     compute_metrics,
+    fx_index_mean,
     measure,
     ratio,
+    seller_orders,
+    seller_profit,
+    stage_count,
+    total_metric,
+    warehouse_backlog,
+    warehouse_stock,
 )
 from simulation.network import build_social_graph
 from simulation.orders import OrderBook
@@ -55,37 +62,6 @@ def split_evenly(total: int, parts: int) -> np.ndarray:
     """
     base, extra = divmod(total, parts)
     return np.array([base + (i < extra) for i in range(parts)], dtype=np.int64)
-
-
-def total_metric(model: MarketModel, name: str) -> float:
-    """Model reporter: a metric over all regions and sellers (see simulation.metrics)."""
-    return float(model.latest["total"][name])
-
-
-def stage_count(model: MarketModel, stage: int) -> int:
-    """Model reporter: consumers in a funnel stage."""
-    return int(model.latest["stage_counts"][stage])
-
-
-def seller_profit(agent: Seller) -> float:
-    """Agent reporter: a seller's profit to date, USD."""
-    return float(agent.model.ledger.profit()[agent.index].sum())
-
-
-def seller_orders(agent: Seller) -> float:
-    """Agent reporter: a seller's paid orders to date."""
-    return float(agent.model.counters[agent.index, :, Counter.PAID].sum())
-
-
-def warehouse_stock(agent: Warehouse) -> int:
-    """Agent reporter: units on the shelf."""
-    return int(agent.stock.sum())
-
-
-def warehouse_backlog(agent: Warehouse) -> int:
-    """Agent reporter: paid orders waiting to be picked at this warehouse."""
-    book = agent.model.orders
-    return int(((book["state"] == 2) & (book["warehouse"] == agent.index)).sum())
 
 
 class MarketModel(mesa.Model):
@@ -343,6 +319,3 @@ class MarketModel(mesa.Model):
         return out
 
 
-def fx_index_mean(model: MarketModel) -> float:
-    """Model reporter: mean exchange-rate index over regions (1 = unchanged since day 0)."""
-    return float(model.fx.index.mean())

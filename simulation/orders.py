@@ -117,6 +117,11 @@ class OrderBook:
         """Orders ever created, by state (active plus folded)."""
         return np.bincount(self["state"], minlength=N_STATES) + self.folded
 
+    def backlog_by_warehouse(self, n_warehouses: int) -> np.ndarray:
+        """Paid orders waiting to be picked, per warehouse index."""
+        waiting = self["state"] == OrderState.PAID
+        return np.bincount(self["warehouse"][waiting], minlength=n_warehouses)[:n_warehouses]
+
     def compact(self) -> int:
         """Fold terminal orders into :attr:`folded` and drop their rows. Returns rows dropped."""
         state = self["state"]
