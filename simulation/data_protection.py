@@ -1,8 +1,8 @@
 """Data protection: breach hazard, compliance spend, and what a public breach costs.
 
 Reads: a seller's ``compliance_spend_per_1k_daily``, ``breach_base_daily_rate``,
-``compliance_halving_spend_per_1k``, ``Mechanics.data_volume_factor`` (precision targeting
-collects more data) and ``Mechanics.fine_factor`` (data compliance), ``breach_trust_loss``,
+``compliance_halving_spend_per_1k``, the data volume the seller passes in (its knob is read by
+:mod:`simulation.sellers`) and ``Mechanics.fine_factor`` (data compliance), ``breach_trust_loss``,
 ``fine_enforcement_share`` and the region's privacy strictness and maximum fine. Writes:
 trust of aware consumers, FINES and COMPLIANCE in the ledger, the seller's breach count.
 """

@@ -5,9 +5,8 @@ Real-time interaction: a stream reaches fewer followers than a post but touches 
 distance) and gives viewers an impulse purchase occasion (``live_impulse_rate`` x indulgence)
 restricted to the streaming seller at the live price, so demand concentrates on stream days.
 
-Reads: KOL contracts' stream rates (``live_streams_per_month`` or the live-streaming lever's
-``Mechanics.live_streams_per_month`` and ``Mechanics.live_event_period_days``), tiers' live view
-rates and the region's live-commerce habit, ``live_stream_discount`` (seller spec), the KOL
+Reads: the stream schedule drawn by :mod:`simulation.kols` (contracts' stream rates and event
+days), tiers' live view rates and the region's live-commerce habit, ``live_stream_discount`` (seller spec), the KOL
 commission (``kol_commission_rate`` or ``Mechanics.kol_commission_rate``). Writes: touches
 (channel LIVE_VIEWS), impulse occasions for the choice phase, stream fees and commissions
 (marketing spend), LIVE_ORDERS. The live stock reserve is read by replenishment.
