@@ -53,6 +53,9 @@ class Ledger:
         return self.n_regions
 
     def _post(self, account: Account, seller, region, amount) -> None:
+        if np.ndim(seller) == np.ndim(region) == np.ndim(amount) == 0:  # one flow: no broadcast
+            self.accounts[seller, region, account] += amount
+            return
         seller, region, amount = np.broadcast_arrays(seller, region, amount)
         np.add.at(self.accounts[:, :, account], (seller, region), amount)
 
@@ -62,6 +65,9 @@ class Ledger:
         return np.broadcast_arrays(np.asarray(seller), np.asarray(amount, dtype=float))
 
     def _move(self, balance: np.ndarray, seller, amount) -> None:
+        if np.ndim(seller) == np.ndim(amount) == 0:  # one flow: no broadcast
+            balance[seller] += float(amount)
+            return
         seller, amount = self._flows(seller, amount)
         np.add.at(balance, seller, amount)
 

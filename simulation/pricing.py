@@ -66,8 +66,8 @@ def build_offers(model: MarketModel) -> Offers:
     price, live_price, promised, available = [], [], [], []
     fx = model.fx.index
     for s in model.seller_list:
-        pr, days = s.offer(fx)
-        lpr, _ = s.offer(fx, discount=s.spec.live_stream_discount)
+        pr, days = s.landed_prices(fx), s.promised_days()
+        lpr = s.landed_prices(fx, discount=s.spec.live_stream_discount)
         k = len(s.prices)
         seller.append(np.full(k, s.index))
         product.append(np.arange(k))

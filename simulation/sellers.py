@@ -60,6 +60,7 @@ class Seller(mesa.Agent):
         self.offered_methods = np.zeros(regions.n, dtype=np.int64)
         for prov in providers:
             self.offered_methods |= np.where(prov.covers, prov.methods, 0)
+        self.fx_spread = self._fx_spread()  # providers are fixed for the run
 
         self.direct_mode = SHIPPING_MODES.index(spec.fulfilment.direct_mode)
         self.mech = Mechanics(regions.n, len(SHIPPING_MODES))
@@ -140,31 +141,44 @@ class Seller(mesa.Agent):
         """(R,) True where the seller delivers from a warehouse inside the region."""
         return self.warehouse_in >= 0
 
-    def offer(self, fx_index: np.ndarray, discount: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-        """Landed price (P, R) in start-of-run USD and promised delivery days (P, R)."""
+    def _fx_spread(self) -> np.ndarray:
+        """(R,) FX spread the consumer pays: the cheapest of the providers covering the region."""
+        regions = self.model.regions
+        spread = np.zeros(regions.n)
+        if self.spec.origin == "local":
+            return spread
+        for r in range(regions.n):
+            covering = [pr.fx_spread for pr in self.providers if pr.covers[r]]
+            spread[r] = min(covering) if covering else 0.0
+        return spread
+
+    def landed_prices(self, fx_index: np.ndarray, discount: float = 0.0) -> np.ndarray:
+        """Landed price (P, R) in start-of-run USD, after ``discount``."""
+        regions = self.model.regions
+        local = self.fulfilled_locally()
+        return pricing.landed_price(
+            self.prices[:, None], fx_index[None, :] if self.spec.origin != "local" else 1.0,
+            self.fx_spread[None, :], regions.import_duty_rate[None, :],
+            regions.de_minimis_usd[None, :], ~local[None, :], discount,
+        )
+
+    def promised_days(self) -> np.ndarray:
+        """Promised delivery days (P, R): local stock, or hub, transit and customs."""
         model = self.model
         regions = model.regions
         p = model.params
         local = self.fulfilled_locally()
-        spread = np.zeros(regions.n)
-        for r in range(regions.n):
-            covering = [pr.fx_spread for pr in self.providers if pr.covers[r]]
-            spread[r] = min(covering) if covering else 0.0
-        if self.spec.origin == "local":
-            spread[:] = 0.0
-        price = pricing.landed_price(
-            self.prices[:, None], fx_index[None, :] if self.spec.origin != "local" else 1.0,
-            spread[None, :], regions.import_duty_rate[None, :], regions.de_minimis_usd[None, :],
-            ~local[None, :], discount,
-        )
         modes = self.direct_mode_for(np.arange(len(self.prices)))
         every = slice(None)  # all regions
         transit = direct_transit_mean(model, self.mech, every, modes).T
         customs = customs_mean(model, self.mech, every)
         direct_days = logistics.promised_days(p.hub_processing_days, transit, customs[None, :])
         local_days = p.overseas_processing_days + regions.last_mile_days
-        promised = np.where(local[None, :], local_days[None, :], direct_days)
-        return price, promised
+        return np.where(local[None, :], local_days[None, :], direct_days)
+
+    def offer(self, fx_index: np.ndarray, discount: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Landed price (P, R) in start-of-run USD and promised delivery days (P, R)."""
+        return self.landed_prices(fx_index, discount), self.promised_days()
 
     # --- daily actions --------------------------------------------------------------------
     def plan_day(self) -> None:
