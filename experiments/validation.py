@@ -787,13 +787,16 @@ def report_markdown(results: Sequence[FactResult], table: pd.DataFrame, facts: F
 
 def calibration_note() -> str:
     """Which parameter values the run used (calibrated defaults or declared priors)."""
-    from simulation.parameters import CALIBRATED, CALIBRATION_FILE, PRIOR_DEFAULTS
+    from simulation.parameters import PRIOR_DEFAULTS
+    from simulation.profiles import CALIBRATED_FILE, DEFAULT_PROFILE, profile_values
 
-    if not CALIBRATED:
+    calibrated = profile_values(DEFAULT_PROFILE)
+    if not calibrated:
         return "Parameters: the declared defaults (no calibration file in use)."
     shown = ", ".join(f"`{k}` = {v:.4g} (prior {PRIOR_DEFAULTS[k]:g})"
-                      for k, v in CALIBRATED.items())
-    return f"Parameters: calibrated defaults from `{CALIBRATION_FILE.name}`: {shown}."
+                      for k, v in calibrated.items())
+    return (f"Parameters: profile `{DEFAULT_PROFILE}` (from `{CALIBRATED_FILE.name}`): "
+            f"{shown}.")
 
 
 @dataclass
@@ -846,11 +849,12 @@ def run_validation(facts: FactsFile, out: Path | str, replications: int | None =
     forest_plot(table, files[2])
     note = parameters_note if parameters_note is not None else calibration_note()
     atomic_write_text(files[3], report_markdown(results, table, facts, seeds, heading, note))
-    from simulation.parameters import CALIBRATED
+    from simulation.profiles import DEFAULT_PROFILE, profile_values
 
     manifest = build_manifest(
         facts, seeds, {"total": elapsed, "simulation": cache.seconds}, command=command,
-        replications=n, runs=cache.runs, calibrated_parameters=dict(CALIBRATED),
+        replications=n, runs=cache.runs, profile=DEFAULT_PROFILE,
+        calibrated_parameters=profile_values(DEFAULT_PROFILE),
         parameters=dict(parameters) if parameters is not None else None,
         passed=[r.fact.id for r in results if r.passed and not r.fact.by_construction],
         failed=[r.fact.id for r in results if not r.passed],

@@ -13,7 +13,7 @@ from typing import get_args
 
 from simulation.culture import culture_markdown
 from simulation.metrics import METRICS
-from simulation.parameters import parameters_markdown
+from simulation.profiles import parameters_markdown
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

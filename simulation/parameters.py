@@ -10,7 +10,6 @@ marks a modelling choice with its rationale, to be tightened by calibration (iss
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -565,21 +564,8 @@ KOL_TIER_TABLE: tuple[KolTier, ...] = (
 """The influencer pyramid; numbers are per tier, see the comment for sources."""
 
 
-CALIBRATION_FILE = Path(os.environ.get(
-    "XBSIM_CALIBRATION",
-    Path(__file__).resolve().parent / "data" / "calibrated_parameters.yaml",
-))
-"""Calibrated values of the free parameters (written by ``xbsim calibrate``), if present.
-
-Set ``XBSIM_CALIBRATION`` to use another calibration file (or a missing path for none).
-
-Each value replaces the declared default of its parameter; the declared default stays
-visible as the prior in :func:`parameter_table` and docs/PARAMETERS.md.
-"""
-
-
-def load_calibration(path: Path = CALIBRATION_FILE) -> dict[str, float]:
-    """Calibrated values by parameter name (empty when there is no calibration file).
+def load_calibration(path: Path) -> dict[str, float]:
+    """Parameter values of a profile file (``parameters:`` name -> value); empty if missing.
 
     Raises:
         ValueError: naming the parameter, if a value is unknown or outside its range.
@@ -602,13 +588,14 @@ def load_calibration(path: Path = CALIBRATION_FILE) -> dict[str, float]:
 PRIOR_DEFAULTS: dict[str, float] = {
     name: f.default for name, f in ModelParameters.model_fields.items()
 }
-"""Declared defaults before calibration (the priors' centres)."""
+"""The declared defaults (the priors' centres; the 'declared' profile)."""
 
 
 def set_defaults(values: Mapping[str, float]) -> dict[str, float]:
     """Make ``values`` the defaults of their parameters; returns the defaults they replace.
 
-    This is how a calibration file takes effect at import (and how a test restores them).
+    Only for tests that simulate a changed model (and restore the defaults after); a run
+    chooses its values through its spec's profile (:mod:`simulation.profiles`).
     """
     previous = {}
     for name, value in values.items():
@@ -618,10 +605,6 @@ def set_defaults(values: Mapping[str, float]) -> dict[str, float]:
     if values:
         ModelParameters.model_rebuild(force=True)
     return previous
-
-
-CALIBRATED: dict[str, float] = load_calibration()
-set_defaults(CALIBRATED)
 
 
 @dataclass(frozen=True)
@@ -640,56 +623,29 @@ class ParameterInfo:
     calibrated: bool
 
 
-def parameter_table() -> list[ParameterInfo]:
-    """All declared parameters with their metadata, in declaration order."""
+def parameter_table(values: Mapping[str, float] | None = None) -> list[ParameterInfo]:
+    """All declared parameters with their metadata, in declaration order.
+
+    ``values`` are a profile's values (see :func:`simulation.profiles.profile_parameter_table`):
+    ``default`` is then the value a spec of that profile runs, and ``prior_default`` the
+    declared default; without them both are the declared default.
+    """
+    values = values or {}
     rows = []
     for name, field in ModelParameters.model_fields.items():
         extra = field.json_schema_extra or {}
         rows.append(
             ParameterInfo(
                 name=name,
-                default=field.default,
+                default=values.get(name, field.default),
                 lo=extra["lo"],
                 hi=extra["hi"],
                 unit=extra["unit"],
                 doc=field.description or "",
                 source=extra["source"],
                 is_int=field.annotation is int,
-                prior_default=PRIOR_DEFAULTS[name],
-                calibrated=name in CALIBRATED,
+                prior_default=field.default,
+                calibrated=name in values,
             )
         )
     return rows
-
-
-def parameters_markdown() -> str:
-    """The parameter table as Markdown (docs/PARAMETERS.md is generated from this)."""
-    lines = [
-        "# Model parameters",
-        "",
-        "Generated from `simulation/parameters.py` by `xbsim parameters --markdown`; do not edit.",
-        "Every behavioural parameter with its unit, default, allowed range and source.",
-        "",
-        "| name | default | range | unit | meaning | source or rationale |",
-        "|---|---|---|---|---|---|",
-    ]
-    for p in parameter_table():
-        default = (f"{p.default:.4g} (calibrated; prior {p.prior_default:g})" if p.calibrated
-                   else f"{p.default:g}")
-        lines.append(
-            f"| `{p.name}` | {default} | [{p.lo:g}, {p.hi:g}] | {p.unit} | {p.doc} "
-            f"| {p.source} |"
-        )
-    lines += [
-        "",
-        "## KOL tiers",
-        "",
-        "| tier | share of KOLs | follower share | credibility | post reach | live reach |",
-        "|---|---|---|---|---|---|",
-    ]
-    for t in KOL_TIER_TABLE:
-        lines.append(
-            f"| {t.name} | {t.share_of_kols:g} | {t.follower_share:g} | {t.credibility:g} "
-            f"| {t.view_rate:g} | {t.live_view_rate:g} |"
-        )
-    return "\n".join(lines) + "\n"

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from simulation.levers import Levers
 from simulation.parameters import ModelParameters
+from simulation.profiles import DEFAULT_PROFILE, resolve_parameters
 from simulation.provider_spec import DEFAULT_PROVIDERS, PaymentProviderSpec
 from simulation.regions import PAYMENT_METHODS, SHIPPING_MODES
 from simulation.shocks import Shock
@@ -185,12 +186,22 @@ class MarketSpec(BaseModel):
     n_consumers: int = Field(20_000, ge=1, le=20_000_000)
     horizon_days: int = Field(180, ge=1, le=3_650)
     sellers: list[SellerSpec] = Field(default_factory=lambda: [SellerSpec()], min_length=1)
+    profile: str = Field(
+        DEFAULT_PROFILE,
+        description="parameter profile laid under the spec's own parameters: 'calibrated', "
+                    "'declared' (the documented priors) or a path to a parameter file")
     parameters: ModelParameters = Field(default_factory=ModelParameters)
     region_overrides: dict[str, Any] = Field(
         default_factory=dict, description="{'BR': {'customs_delay_days': 9}, ...}"
     )
     catalog: str | None = Field(None, description="path to another region catalog YAML")
     shocks: list[Shock] = Field(default_factory=list, description="uncertainties with timing")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_profile(cls, data: Any) -> Any:
+        """Fill the parameters the spec does not set from its profile (explicit ones win)."""
+        return resolve_parameters(data) if isinstance(data, Mapping) else data
 
     @model_validator(mode="after")
     def _check(self) -> MarketSpec:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -26,7 +23,9 @@ from experiments.calibration import (
 from experiments.runner import replication_seeds
 from experiments.validation import load_facts, parse_facts
 from simulation.cli import app
-from simulation.parameters import PRIOR_DEFAULTS
+from simulation.parameters import PRIOR_DEFAULTS, ModelParameters
+from simulation.profiles import profile_parameter_table
+from simulation.spec import load_spec
 
 TINY_MARKET = {"regions": ["BR", "ID"], "n_consumers": 1_200, "horizon_days": 30,
                "sellers": [{"name": "entrant"}]}
@@ -133,16 +132,14 @@ def test_calibrated_file_round_trip_sets_defaults(tmp_path):
     report = json.loads((tmp_path / "fit" / "fit_report.json").read_text())
     assert report["objective_calibrated"] == run.fit.objective
 
-    code = ("from simulation.parameters import ModelParameters, parameter_table, CALIBRATED;"
-            "p = ModelParameters(); t = {r.name: r for r in parameter_table()};"
-            "print(repr(p.green_willing_share), repr(p.trust_threshold),"
-            " t['green_willing_share'].calibrated, t['beta_price'].calibrated)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env={**os.environ, "XBSIM_CALIBRATION": str(target)})
-    share, threshold, calibrated, other = out.stdout.split()
-    assert float(share) == data["parameters"]["green_willing_share"]
-    assert float(threshold) == data["parameters"]["trust_threshold"]
-    assert (calibrated, other) == ("True", "False")
+    # the written set is a profile a spec can name; declared defaults are untouched
+    spec = load_spec({"profile": str(target), "parameters": {"beta_price": 1.5}})
+    assert spec.parameters.green_willing_share == data["parameters"]["green_willing_share"]
+    assert spec.parameters.trust_threshold == data["parameters"]["trust_threshold"]
+    assert spec.parameters.beta_price == 1.5  # the spec's own value wins over the profile
+    table = {r.name: r for r in profile_parameter_table(str(target))}
+    assert table["green_willing_share"].calibrated and not table["beta_price"].calibrated
+    assert ModelParameters().trust_threshold == PRIOR_DEFAULTS["trust_threshold"]
 
 
 def test_priors_outside_the_declared_range_are_rejected(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from simulation.docs import DOCS, render_odd
 from simulation.metrics import METRICS
-from simulation.parameters import parameters_markdown
+from simulation.profiles import parameters_markdown
 
 HINT = "regenerate with: python -m simulation.docs"
 
@@ -26,22 +26,28 @@ def test_odd_tables_are_current():
         assert f"`{m.name}`" in odd
 
 
-def test_calibration_file_replaces_defaults(tmp_path):
-    import os
-    import subprocess
-    import sys
+def test_a_profile_file_sets_values_without_touching_the_declared_defaults(tmp_path):
+    import pytest
+    from pydantic import ValidationError
+
+    from simulation.parameters import PRIOR_DEFAULTS, ModelParameters
+    from simulation.profiles import profile_parameter_table
+    from simulation.spec import load_spec
 
     cal = tmp_path / "cal.yaml"
     cal.write_text("parameters:\n  trust_threshold: 0.42\n  kols_per_region: 7\n")
-    code = ("from simulation.parameters import ModelParameters, parameter_table;"
-            "p = ModelParameters(); t = {r.name: r for r in parameter_table()};"
-            "print(p.trust_threshold, p.kols_per_region, t['trust_threshold'].prior_default,"
-            " t['trust_threshold'].calibrated)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**os.environ, "XBSIM_CALIBRATION": str(cal)}, check=True)
-    assert out.stdout.split() == ["0.42", "7", "0.4", "True"]
+    spec = load_spec({"profile": str(cal)})
+    assert (spec.profile, spec.parameters.trust_threshold, spec.parameters.kols_per_region) == (
+        str(cal), 0.42, 7)
+    row = {r.name: r for r in profile_parameter_table(str(cal))}["trust_threshold"]
+    assert (row.default, row.prior_default, row.calibrated) == (0.42, 0.4, True)
+    assert ModelParameters().trust_threshold == PRIOR_DEFAULTS["trust_threshold"] == 0.4
+    declared = load_spec({"profile": "declared"})
+    assert declared.parameters == ModelParameters()  # the documented priors
+    # the spec records resolved values: re-validating its dump gives the same spec
+    assert load_spec(spec.model_dump()) == spec
     cal.write_text("parameters:\n  trust_threshold: 7\n")
-    bad = subprocess.run([sys.executable, "-c", "import simulation.parameters"],
-                         capture_output=True, text=True,
-                         env={**os.environ, "XBSIM_CALIBRATION": str(cal)})
-    assert bad.returncode != 0 and "trust_threshold" in bad.stderr
+    with pytest.raises((ValidationError, ValueError), match="trust_threshold"):
+        load_spec({"profile": str(cal)})
+    with pytest.raises((ValidationError, ValueError), match="profile"):
+        load_spec({"profile": "calibratd"})

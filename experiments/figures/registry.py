@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from experiments.compare import simulate_scenarios
 from experiments.manifest import PROJECT_ROOT, atomic_write_text, build_manifest, write_manifest
 from experiments.scenarios import ScenarioFile, load_scenarios, merge_patch
-from simulation.parameters import ModelParameters
+from simulation.profiles import default_parameters
 
 FIGURES_DIR = PROJECT_ROOT / "results" / "figures"
 CSV_FORMAT = "%.12g"
@@ -94,7 +94,7 @@ def identity_hash(ident: Any) -> str:
     if hasattr(ident, "model_dump"):
         ident = ident.model_dump()
     # the defaults (declared or calibrated) are part of what every run simulates
-    defaults = ModelParameters().model_dump()
+    defaults = default_parameters().model_dump()
     blob = json.dumps({"what": ident, "parameter_defaults": defaults}, sort_keys=True,
                       default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
