@@ -282,16 +282,19 @@ DASHBOARD_PORT = 8765
 def dashboard(
     host: Annotated[str, typer.Option(help="interface to listen on (default: this machine only)")]
     = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="port to serve on")]
+    port: Annotated[int, typer.Option(min=0, max=65535, help="port to serve on (0: any free "
+                                      "port; the server prints its address)")]
     = DASHBOARD_PORT,
     open_browser: Annotated[bool, typer.Option("--open/--no-open",
                                                help="open a browser tab")] = True,
 ) -> None:
-    """Serve the interactive dashboard (Mesa SolaraViz) in the browser; Ctrl-C stops it."""
-    import os
-    import subprocess
+    """Serve the interactive dashboard in the browser; Ctrl-C or SIGTERM stops it.
 
-    from simulation.dashboard import vendor_frontend_assets
+    The Solara server runs as a child process; stopping this command stops it too.
+    """
+    import os
+
+    from simulation.dashboard import ServerStopped, serve, vendor_frontend_assets
 
     for problem in vendor_frontend_assets():
         typer.echo(f"xbsim dashboard: note: {problem}", err=True)
@@ -302,10 +305,12 @@ def dashboard(
     command = [sys.executable, "-m", "solara", "run", "simulation.dashboard_app",
                "--host", host, "--port", str(port),
                "--open" if open_browser else "--no-open"]
-    typer.echo(f"xbsim dashboard: serving on http://{host}:{port}/ (Ctrl-C to stop)")
+    where = f"http://{host}:{port}/" if port else f"{host}, on a free port"
+    typer.echo(f"xbsim dashboard: serving on {where} (Ctrl-C to stop)")
     try:
-        status = subprocess.run(command, env=env, check=False).returncode
-    except KeyboardInterrupt:
+        status = serve(command, env)
+    except ServerStopped as stop:
+        typer.echo(f"xbsim dashboard: stopped ({stop}); the server is down")
         status = 0
     raise typer.Exit(status)
 
