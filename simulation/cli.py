@@ -102,12 +102,12 @@ def parameters(
     markdown: Annotated[bool, typer.Option(help="print the Markdown table of the docs")] = False,
 ) -> None:
     """List every behavioural parameter: name, default, range, unit and source."""
-    from simulation.parameters import parameter_table, parameters_markdown
+    from simulation.profiles import parameters_markdown, profile_parameter_table
 
     if markdown:
         typer.echo(parameters_markdown(), nl=False)
         return
-    for p in parameter_table():
+    for p in profile_parameter_table():
         typer.echo(f"{p.name:36} {p.default:>10g}  [{p.lo:g}, {p.hi:g}] {p.unit}")
         typer.echo(f"    {p.doc}. Source: {p.source}")
 
@@ -450,7 +450,7 @@ def calibrate(
                "manifest.json" + (f"; calibrated set {written}" if written else ""))
     if written and Path(written).resolve() != DEFAULT_OUTPUT.resolve():
         typer.echo("the model's defaults are unchanged: make this set the defaults with "
-                   f"--adopt, or point XBSIM_CALIBRATION at {written}")
+                   f"--adopt, or run a spec with `profile: {written}`")
 
 
 figures_app = typer.Typer(help="Published figures: list, build, verify.",
