@@ -6,10 +6,11 @@ distance) and gives viewers an impulse purchase occasion (``live_impulse_rate`` 
 restricted to the streaming seller at the live price, so demand concentrates on stream days.
 
 Reads: the stream schedule drawn by :mod:`simulation.kols` (contracts' stream rates and event
-days), tiers' live view rates and the region's live-commerce habit, ``live_stream_discount`` (seller spec), the KOL
-commission (``kol_commission_rate`` or ``Mechanics.kol_commission_rate``). Writes: touches
-(channel LIVE_VIEWS), impulse occasions for the choice phase, stream fees and commissions
-(marketing spend), LIVE_ORDERS. The live stock reserve is read by replenishment.
+days), tiers' live view rates and the region's live-commerce habit, ``live_stream_discount``
+(seller spec), the KOL commission (``kol_commission_rate`` or
+``Mechanics.kol_commission_rate``). Writes: touches (channel LIVE_VIEWS), impulse occasions for
+the choice phase, stream fees and commissions (marketing spend), LIVE_ORDERS. The live stock
+reserve is read by replenishment.
 """
 
 from __future__ import annotations

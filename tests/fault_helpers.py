@@ -219,7 +219,7 @@ def main(argv: list[str]) -> None:
     """
     import experiments.sweep
     from experiments.store import ResultStore
-    from simulation.cli import app
+    from xbsim.cli import app
 
     fault, after, folder, *command = argv
     strike, stored = arm(fault, Path(folder)), int(after)

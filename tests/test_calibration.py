@@ -22,10 +22,10 @@ from experiments.calibration import (
 )
 from experiments.runner import replication_seeds
 from experiments.validation import load_facts, parse_facts
-from simulation.cli import app
 from simulation.parameters import PRIOR_DEFAULTS, ModelParameters
 from simulation.profiles import profile_parameter_table
 from simulation.spec import load_spec
+from xbsim.cli import app
 
 TINY_MARKET = {"regions": ["BR", "ID"], "n_consumers": 1_200, "horizon_days": 30,
                "sellers": [{"name": "entrant"}]}

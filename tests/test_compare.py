@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from experiments.compare import paired_differences, run_comparison
 from experiments.intervals import t_interval
 from experiments.scenarios import ScenarioError, ScenarioFile, load_scenarios, merge_patch
-from simulation.cli import app
+from xbsim.cli import app
 
 SMALL = {
     "name": "tiny",

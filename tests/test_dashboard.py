@@ -578,7 +578,7 @@ def start_dashboard(log: Path) -> Server:
     for _ in range(BIND_ATTEMPTS):  # a new server when another process took the port first
         with open(log, "w") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "simulation.cli", "dashboard", "--host", "127.0.0.1",
+                [sys.executable, "-m", "xbsim", "dashboard", "--host", "127.0.0.1",
                  "--port", "0", "--no-open"],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )

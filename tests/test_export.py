@@ -19,7 +19,7 @@ from experiments.export import ExportError, atomic_write_csv, export_csv, folder
 from experiments.scenarios import ScenarioFile
 from experiments.store import load_results, read_design, read_sample
 from experiments.sweep import run_sweep
-from simulation.cli import app
+from xbsim.cli import app
 
 MARKET = {"regions": ["ID"], "n_consumers": 200, "horizon_days": 5}
 AWKWARD_FLOATS = (0.1 + 0.2, 1 / 3, 1e-300, np.pi * 1e10, -0.0, 5e-324, 2.0**53 + 2)

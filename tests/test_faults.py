@@ -51,7 +51,6 @@ from experiments.sweep import (
     run_sweep,
 )
 from experiments.validation import load_facts
-from simulation.cli import app
 from simulation.parameters import load_calibration
 from simulation.regions import load_catalog
 from simulation.spec import load_spec
@@ -64,6 +63,7 @@ from tests.fault_helpers import (
     READONLY_INJECT,
     READONLY_MOUNT,
 )
+from xbsim.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = {"regions": ["ID"], "n_consumers": 300, "horizon_days": 15,
@@ -162,7 +162,7 @@ def xbsim_each_hash_seed(*args: str, out: Path) -> dict[str, Path]:
     """Run ``xbsim ARGS --out OUT-<seed>`` at once in fresh interpreters, one per hash seed."""
     outs = {seed: out.with_name(f"{out.name}-{seed}") for seed in HASH_SEEDS}
     procs = {seed: subprocess.Popen(
-        [sys.executable, "-m", "simulation.cli", *args, "--out", str(outs[seed]), "--quiet"],
+        [sys.executable, "-m", "xbsim", *args, "--out", str(outs[seed]), "--quiet"],
         cwd=ROOT, env=child_env(PYTHONHASHSEED=seed), stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, text=True) for seed in HASH_SEEDS}
     for seed, proc in procs.items():

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from experiments.figures.registry import all_figures, build, compare_data, verify
-from simulation.cli import app
 from simulation.parameters import set_defaults
+from xbsim.cli import app
 
 SMALL = {"n_consumers": 2000, "horizon_days": 40}
 

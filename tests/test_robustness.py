@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from simulation.cli import app
 from simulation.invariants import check_invariants
 from simulation.model import MarketModel
 from simulation.spec import format_validation_error, load_spec
+from xbsim.cli import app
 
 VALID = {
     "regions": ["BR", "ID"], "n_consumers": 300, "horizon_days": 5,

@@ -33,7 +33,7 @@ from experiments.sensitivity import (
     src,
 )
 from experiments.sweep import SweepInterrupted, load_results, run_sweep
-from simulation.cli import app
+from xbsim.cli import app
 
 SWEEPS = Path(__file__).resolve().parent.parent / "experiments" / "sweeps"
 BASE = {"regions": ["ID"], "n_consumers": 300, "horizon_days": 15,

@@ -13,9 +13,9 @@ from experiments.calibration import DEFAULT_OUTPUT, load_calibration_config
 from experiments.scenarios import ScenarioError, load_scenarios
 from experiments.sweep import load_sweep
 from experiments.validation import load_facts
-from simulation.cli import app
 from simulation.spec import MarketSpec, SpecError, check_region_references, load_spec, validate_spec
 from simulation.yaml_loading import DuplicateKeyError, load_yaml
+from xbsim.cli import app
 
 # Three independent mistakes, one per place: the base, scenario 'kol', scenario 'budget'.
 THREE_ERRORS = """\

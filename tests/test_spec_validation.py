@@ -6,9 +6,9 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from simulation.cli import app
 from simulation.model import MarketModel
 from simulation.spec import MarketSpec, format_validation_error, load_spec
+from xbsim.cli import app
 
 
 def _message(data: dict) -> str:

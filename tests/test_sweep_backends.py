@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from experiments import backends
 from experiments.sweep import load_results, run_sweep
-from simulation.cli import app
+from xbsim.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = {

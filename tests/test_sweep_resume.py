@@ -188,7 +188,7 @@ def sweep_cli(spec_file: Path, out: Path, *extra: str, fault: str | None = None,
     With ``fault`` (see tests/fault_helpers.py), the command signals its own group once
     ``after`` runs are stored: the stop comes at a point the test controls.
     """
-    command = [sys.executable, "-m", "simulation.cli"]
+    command = [sys.executable, "-m", "xbsim"]
     if fault is not None:
         command = [sys.executable, "-m", "tests.fault_helpers", fault, str(after), str(out)]
     return subprocess.Popen(

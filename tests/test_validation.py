@@ -25,7 +25,7 @@ from experiments.validation import (
     run_validation,
     verdict,
 )
-from simulation.cli import app
+from xbsim.cli import app
 
 T_975_DF2 = 4.302652729911275  # t quantile, 0.975, 2 degrees of freedom (tables)
 
