@@ -28,7 +28,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -38,6 +37,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from scale import machine  # benchmarks/ is on sys.path: these are scripts run from there
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -199,18 +200,6 @@ def summarise(samples: list[dict]) -> dict:
     return {"median": statistics.median(values), "min": min(values), "values": values,
             "cpu_median": statistics.median(cpu), "cpu_min": min(cpu), "cpu_values": cpu,
             "min_cpu_share": min(s["cpu_share"] for s in samples)}
-
-
-def machine() -> str:
-    """One line describing the machine the numbers come from."""
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in
-                   Path("/proc/cpuinfo").read_text().splitlines() if "model name" in line)
-    except (OSError, StopIteration):
-        cpu = platform.processor() or "unknown CPU"
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python "
-            f"{platform.python_version()}, {platform.system()} {platform.machine()}")
 
 
 def current_commit() -> str:
