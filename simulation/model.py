@@ -23,10 +23,12 @@ from simulation.ledger import Account, Ledger
 from simulation.levers import apply_levers
 from simulation.live_commerce import LiveCommerce
 from simulation.metrics import (
+    FUNNEL_COLUMNS,
     METRIC_NAMES,
     N_COUNTERS,
     Counter,
     compute_metrics,
+    count,
     fx_index_mean,
     measure,
     ratio,
@@ -165,8 +167,7 @@ class MarketModel(mesa.Model):
                             "warehouse_backlog": warehouse_backlog},
             },
             tables={"regions": ["step", "region", *METRIC_NAMES],
-                    "funnel": ["step", "region", "unaware", "aware", "interested",
-                               "trusting", "buying", "sharing"]},
+                    "funnel": ["step", "region", *FUNNEL_COLUMNS]},
         )
         measure(self)
         self.datacollector.collect(self)
@@ -262,7 +263,7 @@ class MarketModel(mesa.Model):
     def pay_marketing(self, seller, region, amount) -> None:
         """Book marketing spend (ads, KOL fees and commissions, referral rebates)."""
         self.ledger.expense(Account.MARKETING, seller, region, amount)
-        np.add.at(self.counters, (seller, region, Counter.MARKETING_SPEND), amount)
+        count(self, seller, region, Counter.MARKETING_SPEND, amount)
 
     def cancel_orders(self, rows: np.ndarray) -> None:
         """Cancel and refund backorders (see :func:`simulation.fulfilment.cancel_orders`)."""

@@ -176,10 +176,6 @@ class Seller(mesa.Agent):
         local_days = p.overseas_processing_days + regions.last_mile_days
         return np.where(local[None, :], local_days[None, :], direct_days)
 
-    def offer(self, fx_index: np.ndarray, discount: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-        """Landed price (P, R) in start-of-run USD and promised delivery days (P, R)."""
-        return self.landed_prices(fx_index, discount), self.promised_days()
-
     # --- daily actions --------------------------------------------------------------------
     def plan_day(self) -> None:
         """Pay fixed costs and compliance; a data breach may become public."""
