@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from simulation.yaml_loading import load_yaml_file_cached
 
 
 def P(default: float, lo: float, hi: float, unit: str, doc: str, source: str) -> Any:
@@ -572,7 +573,7 @@ def load_calibration(path: Path) -> dict[str, float]:
     """
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text()) or {}
+    data = load_yaml_file_cached(path) or {}  # strict, parsed once per file version
     values = data.get("parameters", {})
     fields = ModelParameters.model_fields
     for name, value in values.items():

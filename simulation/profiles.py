@@ -16,8 +16,6 @@ they are recorded in every manifest. Nothing changes a default at import time.
 
 from __future__ import annotations
 
-import functools
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -41,12 +39,6 @@ PROFILE_NAMES: tuple[str, ...] = (DECLARED, CALIBRATED)
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-@functools.lru_cache(maxsize=16)
-def _file_values(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, float], ...]:
-    """A profile file's values, parsed once per file version."""
-    return tuple(load_calibration(Path(path)).items())
-
-
 def profile_values(profile: str) -> dict[str, float]:
     """The parameter values a profile lays over the declared defaults.
 
@@ -63,8 +55,7 @@ def profile_values(profile: str) -> dict[str, float]:
         if profile == CALIBRATED:
             return {}  # no calibration adopted: the calibrated profile is the declared one
         raise ValueError(f"profile: no parameter file {profile}")
-    stat = os.stat(path)
-    return dict(_file_values(str(path.resolve()), stat.st_mtime_ns, stat.st_size))
+    return load_calibration(path)
 
 
 def explicit_parameters(parameters: Any) -> dict[str, Any] | None:

@@ -10,8 +10,6 @@ recorded as ``"user override"``.
 from __future__ import annotations
 
 import copy
-import functools
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -21,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from simulation.yaml_loading import load_yaml
+from simulation.yaml_loading import load_yaml_file_cached
 
 PLATFORMS: tuple[str, ...] = ("tiktok", "facebook", "instagram", "youtube", "local")
 """Social platforms a consumer can use; ``local`` is the region's own (LINE, Zalo, ...)."""
@@ -266,20 +264,15 @@ def _is_number(x: Any) -> bool:
 
 
 def _read_yaml(path: Path | str) -> dict[str, Any]:
-    """The YAML mapping in ``path``, parsed once per file version (a fresh copy each call)."""
-    stat = os.stat(path)
-    data = _parsed_yaml(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
-    return copy.deepcopy(data)
+    """The YAML mapping in ``path`` (a fresh copy each call).
 
-
-@functools.lru_cache(maxsize=8)
-def _parsed_yaml(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
-    # Every model re-reads its catalog; parsing 100 kB of YAML took most of a small run's
-    # set-up. The file's version (mtime, size) is part of the key, so edits are seen.
-    with open(path, encoding="utf-8") as fh:
-        data = load_yaml(fh)  # safe tags only; a duplicate key is an error with its lines
+    Every model re-reads its catalog; parsing 100 kB of YAML took most of a small run's
+    set-up, so it is parsed once per file version. Strict: safe tags only, a duplicate key is
+    an error with its lines.
+    """
+    data = load_yaml_file_cached(path)
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping at the top level")
+        raise ValueError(f"{Path(path).resolve()}: expected a mapping at the top level")
     return data
 
 

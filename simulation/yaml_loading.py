@@ -8,6 +8,9 @@ duplicate key, naming the file, the key and both line numbers.
 
 from __future__ import annotations
 
+import copy
+import functools
+import os
 from collections.abc import Hashable
 from pathlib import Path
 from typing import IO, Any
@@ -78,4 +81,20 @@ def load_yaml_file(path: Path | str) -> Any:
         return load_yaml(fh)
 
 
-__all__ = ["DuplicateKeyError", "StrictSafeLoader", "load_yaml", "load_yaml_file"]
+def load_yaml_file_cached(path: Path | str) -> Any:
+    """:func:`load_yaml_file`, parsed once per file version; a fresh copy each call.
+
+    Files read for every model (the region catalog, parameter profiles) would otherwise be
+    parsed again for each run; the version (mtime, size) is part of the key, so edits are seen.
+    """
+    stat = os.stat(path)
+    return copy.deepcopy(_parsed(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(path: str, mtime_ns: int, size: int) -> Any:
+    return load_yaml_file(path)
+
+
+__all__ = ["DuplicateKeyError", "StrictSafeLoader", "load_yaml", "load_yaml_file",
+           "load_yaml_file_cached"]
