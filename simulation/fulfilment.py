@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 IN_TRANSIT = np.array([OrderState.PICKED, OrderState.SHIPPED, OrderState.CUSTOMS])
 
+_IN_TRANSIT_BY_STATE = np.isin(np.arange(len(OrderState)), IN_TRANSIT)
+"""Lookup table state -> in transit (one indexing instead of ``np.isin`` every day)."""
+
 INTERNATIONAL_LEG_SHARE = 0.8
 """Share of door-to-door transit spent before customs (the rest is the domestic leg)."""
 
@@ -99,8 +102,26 @@ def transit_state(day: float, t_ship, t_cin, t_cout, t_arrive, cross_border) -> 
 
 def fulfilment_and_transit_phase(model: MarketModel, day: int) -> None:
     """Phase 'fulfilment and transit': warehouses pick and ship; parcels move on."""
-    model.warehouses.do("pick")
+    pick_all(model)
     advance_parcels(model)
+
+
+def pick_all(model: MarketModel) -> None:
+    """Every warehouse picks, in creation order (the order ``model.warehouses.do`` uses).
+
+    The paid orders are found once for all warehouses; each warehouse then takes those still
+    paid and assigned to it when its turn comes (an overseas warehouse may hand orders back to
+    its seller's hub, which has already picked today: they wait for tomorrow either way).
+    """
+    book = model.orders
+    paid = np.flatnonzero(book["state"] == OrderState.PAID)
+    if len(paid) == 0:
+        for wh in model.warehouse_list:
+            wh.pick(paid)
+        return
+    for wh in model.warehouse_list:
+        mine = (book["warehouse"][paid] == wh.index) & (book["state"][paid] == OrderState.PAID)
+        wh.pick(paid[mine])
 
 
 def advance_parcels(model: MarketModel) -> None:
@@ -108,7 +129,9 @@ def advance_parcels(model: MarketModel) -> None:
     book = model.orders
     day = model.steps
     p = model.params
-    rows = np.flatnonzero(np.isin(book["state"], IN_TRANSIT))
+    if len(book) == 0:
+        return
+    rows = np.flatnonzero(_IN_TRANSIT_BY_STATE[book["state"]])
     if len(rows) == 0:
         return
     cross = ~book["local"][rows]

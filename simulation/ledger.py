@@ -35,6 +35,20 @@ class Account(IntEnum):
 COST_ACCOUNTS = tuple(a for a in Account if a not in (Account.REVENUE, Account.REFUNDS))
 N_ACCOUNTS = len(Account)
 
+_INDEX = (int, np.integer)
+"""Types of a single seller or region index (the ledger's scalar fast paths)."""
+_NUMBER = (int, float, np.integer, np.floating)
+"""Types of a single amount."""
+_SEQUENTIAL_MAX_FLOWS = 16
+"""Up to this many flows into one balance are added in a Python loop (cheaper than add.at)."""
+_NOT_CASH_EXPENSES = frozenset((Account.REVENUE, Account.REFUNDS, Account.COGS))
+"""Accounts :meth:`Ledger.expense` refuses: they are not paid out in cash."""
+
+
+def _negated(amount):
+    """``-amount``, without wrapping a single number in an array first."""
+    return -amount if isinstance(amount, _NUMBER) else -np.asarray(amount)
+
 
 class Ledger:
     """Accounts per (seller, region + global) and the sellers' assets."""
@@ -53,6 +67,36 @@ class Ledger:
         return self.n_regions
 
     def _post(self, account: Account, seller, region, amount) -> None:
+        """Add ``amount`` to ``account`` at (seller, region); repeated cells add up in order.
+
+        Every path adds each flow into its cell once, in the flows' order, exactly as
+        ``np.add.at`` over the broadcast arguments does, so totals are the same to the bit;
+        the fast paths only skip the broadcasting for the common shapes (one flow, one seller
+        with a slice of distinct regions, one seller with a vector of regions).
+        """
+        if isinstance(seller, _INDEX):
+            if isinstance(region, _INDEX) and isinstance(amount, _NUMBER):  # one flow
+                self.accounts[seller, region, account] += amount
+                return
+            if type(region) is slice:  # distinct cells of one seller's row
+                self.accounts[seller, region, account] += amount
+                return
+            if (type(region) is np.ndarray and region.ndim == 1
+                    and (isinstance(amount, _NUMBER)
+                         or (type(amount) is np.ndarray and amount.shape == region.shape))):
+                if len(region) == 1:
+                    self.accounts[seller, region[0], account] += (
+                        amount if isinstance(amount, _NUMBER) else amount[0])
+                elif len(region):
+                    np.add.at(self.accounts[seller, :, account], region, amount)
+                return
+        elif (type(seller) is np.ndarray and seller.ndim == 1 and type(region) is np.ndarray
+              and type(amount) is np.ndarray and seller.shape == region.shape == amount.shape):
+            if len(seller) == 1:
+                self.accounts[seller[0], region[0], account] += amount[0]
+            elif len(seller):
+                np.add.at(self.accounts, (seller, region, account), amount)
+            return
         if np.ndim(seller) == np.ndim(region) == np.ndim(amount) == 0:  # one flow: no broadcast
             self.accounts[seller, region, account] += amount
             return
@@ -65,6 +109,31 @@ class Ledger:
         return np.broadcast_arrays(np.asarray(seller), np.asarray(amount, dtype=float))
 
     def _move(self, balance: np.ndarray, seller, amount) -> None:
+        """Add ``amount`` to ``balance`` of ``seller``; many flows add up one by one, in order.
+
+        Like :meth:`_post`, the fast paths give the same bits as ``np.add.at`` over the
+        broadcast arguments: a seller taking several flows gets them added in sequence.
+        """
+        if isinstance(seller, _INDEX):
+            if isinstance(amount, _NUMBER):  # one flow: no broadcast
+                balance[seller] += float(amount)
+                return
+            if type(amount) is np.ndarray and amount.ndim == 1:
+                if len(amount) <= _SEQUENTIAL_MAX_FLOWS:
+                    total = float(balance[seller])
+                    for a in amount.tolist():  # the order np.add.at would add them in
+                        total += a
+                    balance[seller] = total
+                else:
+                    np.add.at(balance, np.full(len(amount), seller), amount)
+                return
+        elif (type(seller) is np.ndarray and seller.ndim == 1 and type(amount) is np.ndarray
+              and seller.shape == amount.shape and amount.dtype == np.float64):
+            if len(seller) == 1:
+                balance[seller[0]] += amount[0]
+            elif len(seller):
+                np.add.at(balance, seller, amount)
+            return
         if np.ndim(seller) == np.ndim(amount) == 0:  # one flow: no broadcast
             balance[seller] += float(amount)
             return
@@ -78,39 +147,39 @@ class Ledger:
 
     def settle(self, seller, amount) -> None:
         """The provider pays out: receivable becomes cash."""
-        self._move(self.receivables, seller, -np.asarray(amount))
+        self._move(self.receivables, seller, _negated(amount))
         self._move(self.cash, seller, amount)
 
     def refund(self, seller, region, amount) -> None:
         """Money back to the consumer, paid in cash."""
         self._post(Account.REFUNDS, seller, region, amount)
-        self._move(self.cash, seller, -np.asarray(amount))
+        self._move(self.cash, seller, _negated(amount))
 
     def expense(self, account: Account, seller, region, amount) -> None:
         """A cash expense (logistics, marketing, fees, fines, ...)."""
-        if account in (Account.REVENUE, Account.REFUNDS, Account.COGS):
+        if account in _NOT_CASH_EXPENSES:
             raise ValueError(f"{account.name} is not a cash expense")
         self._post(account, seller, region, amount)
-        self._move(self.cash, seller, -np.asarray(amount))
+        self._move(self.cash, seller, _negated(amount))
 
     def buy_inventory(self, seller, amount) -> None:
         """Stock bought for cash: an asset until sold."""
-        self._move(self.cash, seller, -np.asarray(amount))
+        self._move(self.cash, seller, _negated(amount))
         self._move(self.inventory_value, seller, amount)
 
     def cost_of_sale(self, seller, region, amount) -> None:
         """Goods leave inventory for a customer."""
         self._post(Account.COGS, seller, region, amount)
-        self._move(self.inventory_value, seller, -np.asarray(amount))
+        self._move(self.inventory_value, seller, _negated(amount))
 
     def write_off(self, seller, region, amount) -> None:
         """Goods lost, charged back or not returned leave inventory at no revenue."""
         self._post(Account.INVENTORY_WRITE_OFF, seller, region, amount)
-        self._move(self.inventory_value, seller, -np.asarray(amount))
+        self._move(self.inventory_value, seller, _negated(amount))
 
     def restock(self, seller, region, amount) -> None:
         """A locally returned item goes back on the shelf: reverses its cost of sale."""
-        self._post(Account.COGS, seller, region, -np.asarray(amount))
+        self._post(Account.COGS, seller, region, _negated(amount))
         self._move(self.inventory_value, seller, amount)
 
     def profit(self) -> np.ndarray:

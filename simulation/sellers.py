@@ -80,6 +80,25 @@ class Seller(mesa.Agent):
 
         self.kol_contracts: list[KOL] = []
         self.breaches = 0
+        self._set_daily_costs()  # spec, consumers served and levers are fixed for the run
+
+    def _set_daily_costs(self) -> None:
+        """The day's fixed costs and breach hazard, which depend only on set-up."""
+        model = self.model
+        p = model.params
+        fixed = self.spec.fulfilment.overseas_fixed_cost_per_1k_daily
+        self._warehouse_fixed = [
+            (wh.region, fixed * model.region_counts[wh.region] / 1000.0)
+            for wh in self.local_warehouses if self.spec.origin != "local"
+        ]
+        spend_per_1k = self.spec.compliance_spend_per_1k_daily
+        spend = spend_per_1k * self.consumers_in / 1000.0
+        self._compliance = spend if spend.sum() > 0 else None
+        services = self.mech.fixed_cost_per_1k_daily * self.consumers_in / 1000.0
+        self._services = services if services.sum() > 0 else None
+        self._breach_hazard = data_protection.breach_hazard(
+            p.breach_base_daily_rate, self.mech.data_volume_factor, spend_per_1k,
+            p.compliance_halving_spend_per_1k)
 
     # --- set-up ---------------------------------------------------------------------------
     def initial_trust_factor(self) -> np.ndarray:
@@ -180,26 +199,16 @@ class Seller(mesa.Agent):
     def plan_day(self) -> None:
         """Pay fixed costs and compliance; a data breach may become public."""
         model = self.model
-        p = model.params
         s = self.index
         ledger = model.ledger
-        fixed = self.spec.fulfilment.overseas_fixed_cost_per_1k_daily
-        for wh in self.local_warehouses:
-            if self.spec.origin != "local":
-                cost = fixed * model.region_counts[wh.region] / 1000.0
-                ledger.expense(Account.WAREHOUSE_FIXED, s, wh.region, cost)
-        all_regions = np.arange(model.regions.n)
-        spend_per_1k = self.spec.compliance_spend_per_1k_daily
-        spend = spend_per_1k * self.consumers_in / 1000.0
-        if spend.sum() > 0:
-            ledger.expense(Account.COMPLIANCE, s, all_regions, spend)
-        services = self.mech.fixed_cost_per_1k_daily * self.consumers_in / 1000.0
-        if services.sum() > 0:
-            ledger.expense(Account.SERVICES, s, all_regions, services)
-        hazard = data_protection.breach_hazard(
-            p.breach_base_daily_rate, self.mech.data_volume_factor, spend_per_1k,
-            p.compliance_halving_spend_per_1k)
-        if self.stream.random() < hazard:
+        for region, cost in self._warehouse_fixed:
+            ledger.expense(Account.WAREHOUSE_FIXED, s, region, cost)
+        all_regions = slice(0, model.regions.n)  # distinct columns: one addition each
+        if self._compliance is not None:
+            ledger.expense(Account.COMPLIANCE, s, all_regions, self._compliance)
+        if self._services is not None:
+            ledger.expense(Account.SERVICES, s, all_regions, self._services)
+        if self.stream.random() < self._breach_hazard:
             data_protection.data_breach(model, s)
 
     def advertise(self) -> None:
@@ -209,5 +218,11 @@ class Seller(mesa.Agent):
 
 def plan_phase(model: MarketModel, day: int) -> None:
     """Phase 'sellers plan': due stock arrives, then each seller (random order) plans its day."""
-    model.warehouses.do("receive_stock")
-    model.sellers.shuffle_do("plan_day")
+    # The agents' own lists: warehouses in creation order (as AgentSet.do), sellers shuffled
+    # with the model's random generator exactly as AgentSet.shuffle_do shuffles them.
+    for wh in model.warehouse_list:
+        wh.receive_stock()
+    sellers = list(model.seller_list)
+    model.random.shuffle(sellers)
+    for seller in sellers:
+        seller.plan_day()

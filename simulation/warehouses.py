@@ -55,7 +55,10 @@ class Warehouse(mesa.Agent):
         )
         prior = rep.prior_daily_orders_per_1k * consumers_served / 1000.0 / n_products
         self.prior_daily_demand = np.full(n_products, prior)
-        self.demand_history = np.zeros((rep.forecast_window_days, n_products))
+        # Ring buffer of daily new orders per product: row ``_demand_head`` is the latest day,
+        # the rows after it (wrapping round) go back in time (see :attr:`demand_history`).
+        self._demand = np.zeros((rep.forecast_window_days, n_products))
+        self._demand_head = 0
         self.stock = np.zeros(n_products, dtype=np.int64)
         self.pipeline: list[tuple[float, np.ndarray]] = []
         self.review_offset = int(model.streams.warehouses.integers(rep.review_period_days))
@@ -73,18 +76,38 @@ class Warehouse(mesa.Agent):
             lead += float(self.model.regions.ship_days[self.region, 3])
         return lead
 
+    @property
+    def demand_history(self) -> np.ndarray:
+        """(window, P) new orders per product and day, the latest day first (a copy)."""
+        return np.roll(self._demand, -self._demand_head, axis=0)
+
+    def _record_demand(self, new_orders: np.ndarray | None) -> None:
+        """Today's new orders per product (None: none) replace the oldest day of the window."""
+        head = (self._demand_head - 1) % len(self._demand)
+        self._demand_head = head
+        if new_orders is None:
+            self._demand[head] = 0
+        else:
+            self._demand[head] = new_orders
+
     def forecast(self) -> np.ndarray:
         """Daily demand per product: moving average once a full window is observed."""
-        window = len(self.demand_history)
+        history = self.demand_history  # latest first: sums in the same order every day
+        window = len(history)
         if self.model.steps < window:
             seen = max(1, self.model.steps)
-            observed = self.demand_history.sum(axis=0) / seen
+            observed = history.sum(axis=0) / seen
             return np.maximum(observed, self.prior_daily_demand)
-        return self.demand_history.mean(axis=0)
+        return history.mean(axis=0)
 
     def receive_stock(self) -> None:
         """Put replenishment that has arrived on the shelf."""
         today = self.model.steps
+        for t, _ in self.pipeline:
+            if t <= today:
+                break
+        else:  # nothing due today
+            return
         arrived = [q for t, q in self.pipeline if t <= today]
         self.pipeline = [(t, q) for t, q in self.pipeline if t > today]
         for q in arrived:
@@ -130,26 +153,31 @@ class Warehouse(mesa.Agent):
             )
 
     # --- picking --------------------------------------------------------------------------
-    def pick(self) -> None:
-        """Pick waiting orders FIFO within capacity and stock; ship them; cancel stale ones."""
+    def pick(self, waiting: np.ndarray | None = None) -> None:
+        """Pick waiting orders FIFO within capacity and stock; ship them; cancel stale ones.
+
+        Args:
+            waiting: rows of the orders paid and waiting at this warehouse, if the caller has
+                them already (:func:`simulation.fulfilment.pick_all`); found here when None.
+        """
         model = self.model
         book = model.orders
+        if waiting is None:
+            waiting = np.flatnonzero(
+                (book["state"] == OrderState.PAID) & (book["warehouse"] == self.index)
+            )
+        if len(waiting) == 0:
+            self._record_demand(None)
+            return
         day = model.steps
         p = model.params
-        waiting = np.flatnonzero(
-            (book["state"] == OrderState.PAID) & (book["warehouse"] == self.index)
-        )
-        if len(waiting) == 0:
-            self.demand_history = np.roll(self.demand_history, 1, axis=0)
-            self.demand_history[0] = 0
-            return
-        waiting = waiting[np.argsort(book["id"][waiting], kind="stable")]
+        if len(waiting) > 1:
+            waiting = waiting[np.argsort(book["id"][waiting], kind="stable")]
         products = book["product"][waiting].astype(np.int64)
 
         # Demand seen today (new orders) feeds the forecast.
         new = book["t_created"][waiting] == day
-        self.demand_history = np.roll(self.demand_history, 1, axis=0)
-        self.demand_history[0] = np.bincount(products[new], minlength=len(self.stock))
+        self._record_demand(np.bincount(products[new], minlength=len(self.stock)))
 
         served, short = fulfilment.fifo_allocate(products, self.stock, self.capacity)
         first_short = short & ~book["stockout"][waiting]
@@ -157,8 +185,8 @@ class Warehouse(mesa.Agent):
         first_reach = reached & ~book["stockout"][waiting]
         s = self.seller.index
         regions = book["region"][waiting]
-        np.add.at(model.counters[s], (regions[first_reach], Counter.PICK_ATTEMPTS), 1)
-        np.add.at(model.counters[s], (regions[first_short], Counter.STOCKOUTS), 1)
+        _count_orders(model.counters[s, :, Counter.PICK_ATTEMPTS], regions[first_reach])
+        _count_orders(model.counters[s, :, Counter.STOCKOUTS], regions[first_short])
         book["stockout"][waiting[short]] = True
         if self.kind == "overseas":
             # An empty overseas shelf falls back to direct shipping from the hub.
@@ -222,13 +250,32 @@ class Warehouse(mesa.Agent):
         book["lost"][rows] = lost
         book["local"][rows] = ~cross
         model.ledger.expense(Account.LOGISTICS, s, r, cost)
-        np.add.at(model.counters[s], (r, Counter.LOGISTICS_COST), cost)
-        np.add.at(model.counters[s], (r, Counter.SHIPPED), 1)
-        np.add.at(model.counters[s], (r, Counter.CARBON_KG), carbon)
+        counters = model.counters[s]
+        if n == 1:
+            r0 = r[0]
+            counters[r0, Counter.LOGISTICS_COST] += cost[0]
+            counters[r0, Counter.SHIPPED] += 1
+            counters[r0, Counter.CARBON_KG] += carbon[0]
+        else:
+            np.add.at(counters[:, Counter.LOGISTICS_COST], r, cost)
+            _count_orders(counters[:, Counter.SHIPPED], r)
+            np.add.at(counters[:, Counter.CARBON_KG], r, carbon)
 
     def restock_returns(self, product: np.ndarray) -> None:
         """Locally returned items go back on the shelf."""
         self.stock += np.bincount(product, minlength=len(self.stock))
+
+
+def _count_orders(counter: np.ndarray, regions: np.ndarray) -> None:
+    """Add one to ``counter`` (a view over regions) per order in ``regions`` (repeats add up).
+
+    Counts are whole numbers, so adding each region's count at once gives the same floats as
+    adding one per order (what ``np.add.at`` did).
+    """
+    if len(regions) == 1:
+        counter[regions[0]] += 1
+    elif len(regions):
+        counter += np.bincount(regions, minlength=len(counter))
 
 
 def direct_transit_mean(model: MarketModel, mech: Mechanics, r: np.ndarray | slice,
@@ -245,8 +292,13 @@ def customs_mean(model: MarketModel, mech: Mechanics, r: np.ndarray | slice) -> 
 
 def settlement_and_replenishment_phase(model: MarketModel, day: int) -> None:
     """Phase 'settlement and replenishment': payouts, stock reviews, holding costs, compaction."""
-    model.payment_providers.do("settle")
-    model.warehouses.do("replenish")
-    model.warehouses.do("hold")
+    # The agents' own lists, in creation order: the order AgentSet.do calls them in.
+    for provider in model.provider_list:
+        provider.settle()
+    warehouses = model.warehouse_list
+    for wh in warehouses:
+        wh.replenish()
+    for wh in warehouses:
+        wh.hold()
     if day % model.params.order_compaction_interval == 0:
         model.orders.compact()
