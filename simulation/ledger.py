@@ -8,6 +8,7 @@ only if nothing was booked on one side only; the property tests check exactly th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum
 
 import numpy as np
@@ -72,13 +73,10 @@ class Ledger:
         Every path adds each flow into its cell once, in the flows' order, exactly as
         ``np.add.at`` over the broadcast arguments does, so totals are the same to the bit;
         the fast paths only skip the broadcasting for the common shapes (one flow, one seller
-        with a slice of distinct regions, one seller with a vector of regions).
+        with a vector of regions, equal-length vectors of sellers, regions and amounts).
         """
         if isinstance(seller, _INDEX):
             if isinstance(region, _INDEX) and isinstance(amount, _NUMBER):  # one flow
-                self.accounts[seller, region, account] += amount
-                return
-            if type(region) is slice:  # distinct cells of one seller's row
                 self.accounts[seller, region, account] += amount
                 return
             if (type(region) is np.ndarray and region.ndim == 1
@@ -161,6 +159,23 @@ class Ledger:
             raise ValueError(f"{account.name} is not a cash expense")
         self._post(account, seller, region, amount)
         self._move(self.cash, seller, _negated(amount))
+
+    def expense_by_region(self, account: Account, seller: int, amounts: Sequence[float]
+                          ) -> None:
+        """One seller's cash expense in each region: ``amounts[r]`` in region ``r``.
+
+        The same postings as ``expense(account, seller, np.arange(len(amounts)), amounts)``
+        (cash pays the regions' amounts one by one, in region order) without array overhead:
+        for daily fixed costs such as compliance and services.
+        """
+        if account in _NOT_CASH_EXPENSES:
+            raise ValueError(f"{account.name} is not a cash expense")
+        cells = self.accounts[seller, :, account]
+        cash = float(self.cash[seller])
+        for r, amount in enumerate(amounts):
+            cells[r] += amount
+            cash += -amount
+        self.cash[seller] = cash
 
     def buy_inventory(self, seller, amount) -> None:
         """Stock bought for cash: an asset until sold."""

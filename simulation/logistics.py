@@ -6,6 +6,8 @@ and unreliable: heavy right tail); customs adds an exponential delay to cross-bo
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -20,9 +22,16 @@ def lognormal_days(
     mean_days = np.broadcast_to(np.asarray(mean_days, dtype=float), (size,))
     if cv <= 0:
         return mean_days.copy()
-    sigma2 = np.log1p(cv * cv)
+    sigma2, sigma = _lognormal_spread(cv)
     mu = np.log(np.maximum(mean_days, 1e-9)) - sigma2 / 2.0
-    return np.exp(mu + np.sqrt(sigma2) * rng.standard_normal(size))
+    return np.exp(mu + sigma * rng.standard_normal(size))
+
+
+@functools.lru_cache(maxsize=64)
+def _lognormal_spread(cv: float) -> tuple[np.floating, np.floating]:
+    """(sigma^2, sigma) of the lognormal with coefficient of variation ``cv`` (few distinct)."""
+    sigma2 = np.log1p(cv * cv)
+    return sigma2, np.sqrt(sigma2)
 
 
 def customs_days(mean_days: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:

@@ -93,9 +93,9 @@ class Seller(mesa.Agent):
         ]
         spend_per_1k = self.spec.compliance_spend_per_1k_daily
         spend = spend_per_1k * self.consumers_in / 1000.0
-        self._compliance = spend if spend.sum() > 0 else None
+        self._compliance = spend.tolist() if spend.sum() > 0 else None
         services = self.mech.fixed_cost_per_1k_daily * self.consumers_in / 1000.0
-        self._services = services if services.sum() > 0 else None
+        self._services = services.tolist() if services.sum() > 0 else None
         self._breach_hazard = data_protection.breach_hazard(
             p.breach_base_daily_rate, self.mech.data_volume_factor, spend_per_1k,
             p.compliance_halving_spend_per_1k)
@@ -203,11 +203,10 @@ class Seller(mesa.Agent):
         ledger = model.ledger
         for region, cost in self._warehouse_fixed:
             ledger.expense(Account.WAREHOUSE_FIXED, s, region, cost)
-        all_regions = slice(0, model.regions.n)  # distinct columns: one addition each
         if self._compliance is not None:
-            ledger.expense(Account.COMPLIANCE, s, all_regions, self._compliance)
+            ledger.expense_by_region(Account.COMPLIANCE, s, self._compliance)
         if self._services is not None:
-            ledger.expense(Account.SERVICES, s, all_regions, self._services)
+            ledger.expense_by_region(Account.SERVICES, s, self._services)
         if self.stream.random() < self._breach_hazard:
             data_protection.data_breach(model, s)
 

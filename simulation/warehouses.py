@@ -59,8 +59,18 @@ class Warehouse(mesa.Agent):
         # the rows after it (wrapping round) go back in time (see :attr:`demand_history`).
         self._demand = np.zeros((rep.forecast_window_days, n_products))
         self._demand_head = 0
+        # Units on hand per product; change it only through this class's methods, which
+        # forget the cached value at cost (:meth:`stock_value`) when they do.
         self.stock = np.zeros(n_products, dtype=np.int64)
+        self._stock_value: float | None = None
         self.pipeline: list[tuple[float, np.ndarray]] = []
+        # The earliest timeline point (ship, customs in/out, arrival) still ahead of a parcel
+        # this warehouse has picked; before it, none of its parcels changes state.
+        self.next_parcel_event = np.inf
+        # ``model.orders.created`` when this warehouse last had no paid order left waiting
+        # (-1: not known). Only new orders can join a backlog, so while nothing has been
+        # created since, there is nothing to pick (see :func:`simulation.fulfilment.pick_all`).
+        self.backlog_clear_at = -1
         self.review_offset = int(model.streams.warehouses.integers(rep.review_period_days))
         initial = np.ceil(self.prior_daily_demand * rep.initial_stock_days).astype(np.int64)
         self._buy(initial, arrival=0.0)
@@ -79,7 +89,8 @@ class Warehouse(mesa.Agent):
     @property
     def demand_history(self) -> np.ndarray:
         """(window, P) new orders per product and day, the latest day first (a copy)."""
-        return np.roll(self._demand, -self._demand_head, axis=0)
+        head = self._demand_head
+        return np.concatenate((self._demand[head:], self._demand[:head]))
 
     def _record_demand(self, new_orders: np.ndarray | None) -> None:
         """Today's new orders per product (None: none) replace the oldest day of the window."""
@@ -92,13 +103,14 @@ class Warehouse(mesa.Agent):
 
     def forecast(self) -> np.ndarray:
         """Daily demand per product: moving average once a full window is observed."""
-        history = self.demand_history  # latest first: sums in the same order every day
-        window = len(history)
+        # Daily counts are whole numbers, so their sum is exact in any order: the ring buffer
+        # is summed as it lies, without putting the days in order first.
+        total = self._demand.sum(axis=0)
+        window = len(self._demand)
         if self.model.steps < window:
             seen = max(1, self.model.steps)
-            observed = history.sum(axis=0) / seen
-            return np.maximum(observed, self.prior_daily_demand)
-        return history.mean(axis=0)
+            return np.maximum(total / seen, self.prior_daily_demand)
+        return total / window
 
     def receive_stock(self) -> None:
         """Put replenishment that has arrived on the shelf."""
@@ -112,6 +124,7 @@ class Warehouse(mesa.Agent):
         self.pipeline = [(t, q) for t, q in self.pipeline if t > today]
         for q in arrived:
             self.stock += q
+        self._stock_value = None
 
     def replenish(self) -> None:
         """Periodic review: order up to forecast x (lead time + review period) x safety."""
@@ -143,9 +156,15 @@ class Warehouse(mesa.Agent):
             model.counters[s, r, Counter.LOGISTICS_COST] += inbound + duty
         self.pipeline.append((arrival, qty.astype(np.int64)))
 
+    def stock_value(self) -> float:
+        """Stock on hand at unit cost, USD (cached until the stock changes)."""
+        if self._stock_value is None:
+            self._stock_value = float(self.stock @ self.seller.unit_costs)
+        return self._stock_value
+
     def hold(self) -> None:
         """Pay the day's holding cost on stock on hand."""
-        value = float(self.stock @ self.seller.unit_costs)
+        value = self.stock_value()
         if value > 0:
             col = self.model.ledger.global_column if self.region == HUB else self.region
             self.model.ledger.expense(
@@ -168,39 +187,45 @@ class Warehouse(mesa.Agent):
             )
         if len(waiting) == 0:
             self._record_demand(None)
+            self.backlog_clear_at = book.created
             return
         day = model.steps
         p = model.params
         if len(waiting) > 1:
             waiting = waiting[np.argsort(book["id"][waiting], kind="stable")]
         products = book["product"][waiting].astype(np.int64)
+        created = book["t_created"][waiting]
 
         # Demand seen today (new orders) feeds the forecast.
-        new = book["t_created"][waiting] == day
-        self._record_demand(np.bincount(products[new], minlength=len(self.stock)))
+        self._record_demand(np.bincount(products[created == day], minlength=len(self.stock)))
 
         served, short = fulfilment.fifo_allocate(products, self.stock, self.capacity)
-        first_short = short & ~book["stockout"][waiting]
-        reached = served | short
-        first_reach = reached & ~book["stockout"][waiting]
-        s = self.seller.index
+        first = ~book["stockout"][waiting]  # reaching the shelf for the first time
         regions = book["region"][waiting]
-        _count_orders(model.counters[s, :, Counter.PICK_ATTEMPTS], regions[first_reach])
-        _count_orders(model.counters[s, :, Counter.STOCKOUTS], regions[first_short])
-        book["stockout"][waiting[short]] = True
-        if self.kind == "overseas":
-            # An empty overseas shelf falls back to direct shipping from the hub.
-            book["warehouse"][waiting[short]] = self.seller.hub.index
+        counters = model.counters[self.seller.index]
+        _count_orders(counters[:, Counter.PICK_ATTEMPTS], regions[(served | short) & first])
+        left = ~served
+        if short.any():
+            _count_orders(counters[:, Counter.STOCKOUTS], regions[short & first])
+            book["stockout"][waiting[short]] = True
+            if self.kind == "overseas":
+                # An empty overseas shelf falls back to direct shipping from the hub.
+                book["warehouse"][waiting[short]] = self.seller.hub.index
+                self.seller.hub.backlog_clear_at = -1
+                left &= ~short
 
         rows = waiting[served]
         if len(rows):
             self.stock -= np.bincount(products[served], minlength=len(self.stock))
+            self._stock_value = None
             self._ship(rows)
 
         # Backorders that waited too long are cancelled and refunded.
-        stale = waiting[~served & (day - book["t_created"][waiting] > p.max_backorder_days)]
+        too_old = ~served & (day - created > p.max_backorder_days)
+        stale = waiting[too_old]
         if len(stale):
             model.cancel_orders(stale)
+        self.backlog_clear_at = -1 if (left & ~too_old).any() else book.created
 
     def _ship(self, rows: np.ndarray) -> None:
         """Book cost of goods and carriage, and fix each parcel's timeline."""
@@ -215,7 +240,7 @@ class Warehouse(mesa.Agent):
         model.ledger.cost_of_sale(s, r, unit_cost)
         rng = model.streams.logistics
         mech = self.seller.mech
-        processing = np.full(n, model.steps + self.processing_days)
+        processing = model.steps + self.processing_days
         if self.kind == "hub":
             mode = self.seller.direct_mode_for(book["product"][rows])
             mean = direct_transit_mean(model, mech, r, mode)
@@ -224,17 +249,17 @@ class Warehouse(mesa.Agent):
             customs = logistics.customs_days(customs_mean(model, mech, r), rng, n)
             cost = regions.ship_cost[r, mode] * mech.ship_cost_factor[r, mode]
             lost = rng.random(n) < regions.ship_loss[r, mode]
-            cross = np.ones(n, dtype=bool)
+            cross = True  # every parcel crosses a border
             carbon = model.carbon_per_mode[mode] * mech.carbon_factor[mode]
             # A stopped mode or route holds parcels at the hub until it reopens.
             processing = np.maximum(processing, model.mode_closed_until[r, mode])
         else:
             mode = np.full(n, -1)
             transit = logistics.lognormal_days(regions.last_mile_days[r], p.transit_cv, rng, n)
-            customs = np.zeros(n)
+            customs = 0.0
             cost = np.full(n, p.last_mile_cost_usd)
-            lost = np.zeros(n, dtype=bool)
-            cross = np.zeros(n, dtype=bool)
+            lost = False
+            cross = False  # delivered inside the region
             carbon = np.full(n, p.carbon_last_mile_kg * mech.carbon_factor[-1])
         cost = cost + mech.extra_cost_per_order
         t_ship, t_cin, t_cout, t_arrive = fulfilment.schedule(
@@ -248,7 +273,9 @@ class Warehouse(mesa.Agent):
         book["t_customs_out"][rows] = t_cout
         book["t_arrive"][rows] = t_arrive
         book["lost"][rows] = lost
-        book["local"][rows] = ~cross
+        book["local"][rows] = not cross
+        # Every later point of a timeline comes at or after its ship time.
+        self.next_parcel_event = min(self.next_parcel_event, float(t_ship.min()))
         model.ledger.expense(Account.LOGISTICS, s, r, cost)
         counters = model.counters[s]
         if n == 1:
@@ -264,6 +291,7 @@ class Warehouse(mesa.Agent):
     def restock_returns(self, product: np.ndarray) -> None:
         """Locally returned items go back on the shelf."""
         self.stock += np.bincount(product, minlength=len(self.stock))
+        self._stock_value = None
 
 
 def _count_orders(counter: np.ndarray, regions: np.ndarray) -> None:
