@@ -180,8 +180,10 @@ def pick_all(model: MarketModel) -> None:
         for wh in warehouses:
             wh.pick(paid)
         return
-    for wh in warehouses:
-        mine = (book["warehouse"][paid] == wh.index) & (book["state"][paid] == OrderState.PAID)
+    for i, wh in enumerate(warehouses):
+        mine = book["warehouse"][paid] == wh.index
+        if i:  # earlier warehouses may have picked or cancelled some
+            mine &= book["state"][paid] == OrderState.PAID
         wh.pick(paid[mine])
 
 
@@ -207,7 +209,10 @@ def advance_parcels(model: MarketModel) -> None:
             wh.next_parcel_event = np.inf
         return
     if len(rows) <= FEW_PARCELS:
-        arrived = _advance_few(model, rows, day)
+        arriving = _advance_few(model, rows, day)
+        if not arriving:
+            return
+        arr = np.array(arriving, dtype=np.int64)
     else:
         cross = ~book["local"][rows]
         timeline = np.stack([book[c][rows] for c in TIMELINE])
@@ -216,9 +221,9 @@ def advance_parcels(model: MarketModel) -> None:
         still = ~arrived
         book["state"][rows[still]] = new[still]
         _set_next_parcel_events(model, rows, timeline, still, day)
-    arr = rows[arrived]
-    if len(arr) == 0:
-        return
+        arr = rows[arrived]
+        if len(arr) == 0:
+            return
     fraud = book["fraud"][arr]
     lost = book["lost"][arr] & ~fraud
     ok = ~fraud & ~lost
@@ -265,11 +270,11 @@ def advance_parcels(model: MarketModel) -> None:
         count(model, s[ok][local], r[ok][local], Counter.LOCAL_DELIVERED)
 
 
-def _advance_few(model: MarketModel, rows: np.ndarray, day: int) -> np.ndarray:
+def _advance_few(model: MarketModel, rows: np.ndarray, day: int) -> list[int]:
     """:func:`advance_parcels`' state step for a few parcels, one by one (same result).
 
     Sets the states of parcels still in transit and the warehouses' next parcel events;
-    returns which of ``rows`` arrive today.
+    returns the rows (in order) of those that arrive today.
     """
     book = model.orders
     warehouses = model.warehouse_list
@@ -281,8 +286,9 @@ def _advance_few(model: MarketModel, rows: np.ndarray, day: int) -> np.ndarray:
     moving, states = [], []
     for row, owner, (*times, cross) in zip(rows.tolist(), owners, timelines, strict=True):
         state = parcel_state(day, *times, cross)
-        arrived.append(state == OrderState.DELIVERED)
-        if state != OrderState.DELIVERED:
+        if state == OrderState.DELIVERED:
+            arrived.append(row)
+        else:
             moving.append(row)
             states.append(state)
             ahead[owner] = min([ahead[owner], *(t for t in times if t > day)])
@@ -290,7 +296,7 @@ def _advance_few(model: MarketModel, rows: np.ndarray, day: int) -> np.ndarray:
         book["state"][moving] = states
     for wh, t in zip(warehouses, ahead, strict=True):
         wh.next_parcel_event = t
-    return np.array(arrived, dtype=bool)
+    return arrived
 
 
 def _set_next_parcel_events(model: MarketModel, rows: np.ndarray, timeline: np.ndarray,

@@ -157,6 +157,11 @@ class Ledger:
         """A cash expense (logistics, marketing, fees, fines, ...)."""
         if account in _NOT_CASH_EXPENSES:
             raise ValueError(f"{account.name} is not a cash expense")
+        if (isinstance(amount, _NUMBER) and isinstance(seller, _INDEX)
+                and isinstance(region, _INDEX)):  # one flow (what _post and _move do)
+            self.accounts[seller, region, account] += amount
+            self.cash[seller] += -float(amount)
+            return
         self._post(account, seller, region, amount)
         self._move(self.cash, seller, _negated(amount))
 

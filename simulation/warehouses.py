@@ -132,7 +132,9 @@ class Warehouse(mesa.Agent):
         day = self.model.steps
         if (day + self.review_offset) % rep.review_period_days:
             return
-        on_order = sum((q for _, q in self.pipeline), np.zeros_like(self.stock))
+        on_order = 0  # units ordered, not yet arrived (whole numbers: any order of sums)
+        for _, q in self.pipeline:
+            on_order = on_order + q
         cover = (self.lead_time_days + rep.review_period_days
                  + self.seller.mech.live_stock_reserve_days)
         target = np.ceil(self.forecast() * cover * rep.safety_factor).astype(np.int64)
@@ -164,12 +166,15 @@ class Warehouse(mesa.Agent):
 
     def hold(self) -> None:
         """Pay the day's holding cost on stock on hand."""
-        value = self.stock_value()
+        value = self._stock_value
+        if value is None:
+            value = self.stock_value()
         if value > 0:
-            col = self.model.ledger.global_column if self.region == HUB else self.region
-            self.model.ledger.expense(
-                Account.HOLDING, self.seller.index, col, value * self.model.params.holding_cost_rate
-            )
+            model = self.model
+            ledger = model.ledger
+            col = ledger.global_column if self.region == HUB else self.region
+            ledger.expense(Account.HOLDING, self.seller.index, col,
+                           value * model.params.holding_cost_rate)
 
     # --- picking --------------------------------------------------------------------------
     def pick(self, waiting: np.ndarray | None = None) -> None:
