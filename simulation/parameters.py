@@ -15,20 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
+from simulation.declarations import declare
 from simulation.yaml_loading import load_yaml_file_cached
 
 
 def P(default: float, lo: float, hi: float, unit: str, doc: str, source: str) -> Any:
     """Declare one parameter: default, closed range [lo, hi], unit, meaning and provenance."""
-    return Field(
-        default,
-        ge=lo,
-        le=hi,
-        description=doc,
-        json_schema_extra={"unit": unit, "source": source, "lo": lo, "hi": hi},
-    )
+    return declare(default, lo, hi, unit, doc, source)
 
 
 class ModelParameters(BaseModel):
@@ -335,32 +330,38 @@ class ModelParameters(BaseModel):
     uai_risk_elasticity: float = P(
         0.5, 0.0, 2.0, "1",
         "risk weight change per 50 points of uncertainty avoidance above 50",
-        "Hofstede (2010): high UAI cultures avoid ambiguity and risk",
+        "literature: Hofstede (2010), high UAI cultures avoid ambiguity and risk"
+        " (direction; size assumed)",
     )
     idv_peer_elasticity: float = P(
         0.4, 0.0, 0.95, "1",
         "peer-influence change per 50 points of individualism below 50",
-        "Hofstede (2010): collectivist cultures weigh in-group opinions",
+        "literature: Hofstede (2010), collectivist cultures weigh in-group opinions"
+        " (direction; size assumed)",
     )
     pdi_authority_elasticity: float = P(
         0.4, 0.0, 0.95, "1",
         "KOL authority change per 50 points of power distance above 50",
-        "Hofstede (2010): high PDI cultures defer to status and authority",
+        "literature: Hofstede (2010), high PDI cultures defer to status and authority"
+        " (direction; size assumed)",
     )
     ivr_impulse_elasticity: float = P(
         0.5, 0.0, 0.95, "1",
         "impulse-buying change per 50 points of indulgence above 50",
-        "Hofstede (2010): indulgent cultures act on impulses",
+        "literature: Hofstede (2010), indulgent cultures act on impulses"
+        " (direction; size assumed)",
     )
     lto_loyalty_elasticity: float = P(
         0.3, 0.0, 0.95, "1",
         "loyalty (repurchase, trust memory) change per 50 points of LTO above 50",
-        "Hofstede (2010): long-term orientation values persistence",
+        "literature: Hofstede (2010), long-term orientation values persistence"
+        " (direction; size assumed)",
     )
     mas_brand_elasticity: float = P(
         0.3, 0.0, 0.95, "1",
         "brand/quality sensitivity change per 50 points of masculinity above 50",
-        "Hofstede (2010): masculine cultures value achievement and status goods",
+        "literature: Hofstede (2010), masculine cultures value achievement and status goods"
+        " (direction; size assumed)",
     )
 
     # --- KOLs -----------------------------------------------------------------------------
