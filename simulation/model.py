@@ -139,6 +139,7 @@ class MarketModel(mesa.Model):
         self.graph = build_social_graph(
             self.population.region, p.mean_degree, p.degree_exponent,
             p.cross_region_tie_share, self.streams.graph,
+            min_weight_share=p.min_tie_weight_share,
         )
         self.degree = self.graph.degree()
         self.ad_audiences = AdAudiences(self)

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from simulation.declarations import declare
 from simulation.levers import Levers
-from simulation.parameters import ModelParameters
+from simulation.parameters import KOL_TIER_NAMES, ModelParameters
 from simulation.profiles import DEFAULT_PROFILE, resolve_parameters
 from simulation.provider_spec import DEFAULT_PROVIDERS, PaymentProviderSpec
 from simulation.regions import PAYMENT_METHODS, SHIPPING_MODES
@@ -38,8 +38,8 @@ ShippingModeName = Literal["express_air", "postal_air", "ecommerce_line", "sea_f
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 
-KOL_TIERS: tuple[str, ...] = ("nano", "micro", "mid", "macro", "mega")
-"""Influencer tiers by follower count, smallest first."""
+KOL_TIERS: tuple[str, ...] = KOL_TIER_NAMES
+"""Influencer tiers by follower count, smallest first (declared in :mod:`simulation.parameters`)."""
 
 
 class ProductSpec(BaseModel):
