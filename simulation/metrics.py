@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import partial
 from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
+import pandas as pd
 
 if TYPE_CHECKING:
     from simulation.model import MarketModel
@@ -210,50 +213,11 @@ def count(model: MarketModel, sellers: np.ndarray, regions: np.ndarray, counter:
 FUNNEL_COLUMNS = ("unaware", "aware", "interested", "trusting", "buying", "sharing")
 """Funnel-table columns, in Stage order."""
 
-
-def measure(model: MarketModel) -> None:
-    """Today's metrics per region and in total into ``model.latest`` (for the reporters).
-
-    Also adds today's rows to the DataCollector's region and funnel tables. Regions and the
-    total are computed in one pass (the total is the last row).
-    """
-    n_regions = model.regions.n
-    counts = model.population.region_counts(n_regions)
-    profit = model.ledger.profit()  # (S, R + 1)
-    counters = model.counters
-
-    def with_total(by_region: np.ndarray) -> np.ndarray:
-        out = np.empty(n_regions + 1)
-        out[:n_regions] = by_region
-        out[n_regions] = by_region.sum()
-        return out
-
-    rows = compute_metrics(
-        np.vstack([counters.sum(axis=0), counters.sum(axis=(0, 1))]),
-        np.concatenate([profit[:, :n_regions].sum(axis=0), [profit.sum()]]),
-        with_total(counts["consumers"]), with_total(counts["aware"]),
-        with_total(counts["customers"]), with_total(counts["repeat_customers"]),
-        ratio(with_total(counts["trust_sum"]), with_total(counts["aware_pairs"])),
-    )
-    table = np.column_stack([rows[m] for m in METRIC_NAMES])  # (R + 1, metrics)
-    model.latest = {
-        "by_region": {m: v[:n_regions] for m, v in rows.items()},
-        "total": dict(zip(METRIC_NAMES, table[-1].tolist(), strict=True)),
-        "stage_counts": counts["stage"].sum(axis=0),
-        "seller_profit": profit.sum(axis=1),
-        "backlog": model.orders.backlog_by_warehouse(len(model.warehouse_list)),
-    }
-    dc = model.datacollector
-    step = model.steps
-    for code, values, stages in zip(model.regions.codes, table[:n_regions].tolist(),
-                                    counts["stage"].tolist(), strict=True):
-        dc.add_table_row("regions", {"step": step, "region": code,
-                                     **dict(zip(METRIC_NAMES, values, strict=True))})
-        dc.add_table_row("funnel", {"step": step, "region": code,
-                                    **dict(zip(FUNNEL_COLUMNS, stages, strict=True))})
+MARKET_TABLES = ("regions", "funnel")
+"""Tables the DataCollector offers: metrics and funnel stage counts per (day, region)."""
 
 
-# --- reporters (read what measure() computed today) -------------------------------------
+# --- reporters (read model.latest, computed from the day's record) ----------------------
 
 def total_metric(model: MarketModel, name: str) -> float:
     """Model reporter: a metric over all regions and sellers."""
@@ -290,7 +254,277 @@ def warehouse_backlog(agent: Warehouse) -> int:
     return int(agent.model.latest["backlog"][agent.index])
 
 
+# --- the daily record and the DataCollector that reads it ------------------------------
+
+SPARE_DAYS = 2
+"""Days preallocated beyond the horizon: day 0 at set-up, and one more for drivers that run
+the phases by hand and measure day 0 twice; longer runs grow the arrays."""
+
+GROWTH_FACTOR = 2
+"""How much the daily arrays grow when a run outlives them (amortised O(1) per day)."""
+
+N_POPULATION_COUNTS = 4
+"""Integer counts per region recorded daily from the population (see ``_POPULATION_COUNTS``)."""
+
+_POPULATION_COUNTS = ("aware", "customers", "repeat_customers", "aware_pairs")
+"""Rows of the daily population counts: consumers aware of a seller, with >= 1 and >= 2 paid
+orders, and aware (consumer, seller) pairs (the denominator of mean trust)."""
+
+AGENT_REPORTERS = {
+    "seller": {"seller_profit": seller_profit, "seller_orders": seller_orders},
+    "warehouse": {"warehouse_stock": warehouse_stock, "warehouse_backlog": warehouse_backlog},
+}
+"""Per-agent columns by role; the names carry the agent type, so they never shadow a market
+metric of the same name (mesa.batch_run merges both into one row)."""
+
+
+class MarketDataCollector(mesa.DataCollector):
+    """Mesa's DataCollector for the market: records each day's raw state, computes metrics on read.
+
+    :meth:`collect` stores what the metrics are made of (counters summed over sellers, the
+    ledger's profit, the population's counts per region, exchange rates, stock and backlog) in
+    arrays preallocated for the horizon; :attr:`model_vars`, :attr:`tables`, the agent-type
+    records and the DataFrames are computed from them for all days at once when read (cached
+    until the next collect). A day's numbers are the same floats a per-day computation gives:
+    every float reduction runs over the same elements in the same order. ``mesa.batch_run``
+    reads ``_collection_steps``, ``model_vars`` and ``_agenttype_records`` as usual.
+
+    Args:
+        model: the market, fully set up (its sellers and warehouses do not change later).
+        seller_type: the sellers' agent class (key of their agent-type reporters).
+        warehouse_type: the warehouses' agent class.
+    """
+
+    def __init__(self, model: MarketModel, seller_type: type, warehouse_type: type) -> None:
+        # Mesa's __init__ is not called: model_vars, tables and _agenttype_records are computed
+        # properties here, not the dicts it assigns. The reporters are declared as usual
+        # (batch_run reads their names) but never called: values come from the record.
+        self.model_reporters = {
+            **{m: partial(total_metric, name=m) for m in METRIC_NAMES},
+            "fx_index_mean": partial(fx_index_mean),
+            **{f"consumers_{col}": partial(stage_count, stage=k)
+               for k, col in enumerate(FUNNEL_COLUMNS)},
+        }
+        self.agent_reporters: dict = {}
+        self.agenttype_reporters: dict = {}
+        self._types = {"seller": seller_type, "warehouse": warehouse_type}
+        for role, reporters in AGENT_REPORTERS.items():
+            for name, reporter in reporters.items():
+                self._new_agenttype_reporter(self._types[role], name, reporter)
+        self._collection_steps: list[float] = []
+        self._agent_records: dict = {}
+        self._validated = True
+
+        pop = model.population
+        self._population = pop
+        self._codes = list(model.regions.codes)
+        n_regions = model.regions.n
+        self._n_regions = n_regions
+        self._consumers = pop.block_ends - pop.block_starts
+        nonempty = self._consumers > 0
+        self._starts = pop.block_starts[nonempty]
+        self._cols = slice(None) if nonempty.all() else np.flatnonzero(nonempty)
+        self._flags = np.zeros((N_POPULATION_COUNTS, pop.n), dtype=np.int64)
+        self._agents = {
+            role: [(a.unique_id, a.index) for a in model.agents_by_type.get(cls, ())]
+            for role, cls in self._types.items()
+        }
+        self._warehouses = list(model.warehouse_list)
+        self._paid = Counter.PAID
+        n_sellers, n_wh = len(model.seller_list), len(self._warehouses)
+        self._shapes = {
+            "_step": ((), np.int64),
+            "_ctr": ((n_regions + 1, N_COUNTERS), np.float64),  # by region, then total
+            "_profit": ((n_sellers, n_regions + 1), np.float64),
+            "_counts": ((N_POPULATION_COUNTS, n_regions), np.int64),
+            "_trust_sum": ((n_regions,), np.float64),
+            "_stage": ((n_regions, len(FUNNEL_COLUMNS)), np.int64),
+            "_fx": (np.shape(model.fx.index), np.float64),
+            "_seller_orders": ((n_sellers,), np.float64),
+            "_stock": ((n_wh,), np.int64),
+            "_backlog": ((n_wh,), np.int64),
+        }
+        self._n = 0
+        self._allocate(model.spec.horizon_days + SPARE_DAYS)
+        self._cache: dict[str, object] = {}
+        self._cache_n = -1
+
+    def _allocate(self, capacity: int) -> None:
+        """(Re)allocate the daily arrays for ``capacity`` days, keeping what is recorded."""
+        for name, (shape, dtype) in self._shapes.items():
+            new = np.zeros((capacity, *shape), dtype=dtype)
+            if self._n:
+                new[: self._n] = getattr(self, name)[: self._n]
+            setattr(self, name, new)
+        self._capacity = capacity
+
+    # --- recording (every day) ------------------------------------------------------------
+    def collect(self, model: MarketModel) -> None:
+        """Record today's raw state (the metrics are computed when read)."""
+        i = self._n
+        if i == self._capacity:
+            self._allocate(self._capacity * GROWTH_FACTOR)
+        self._collection_steps.append(model.time)
+        self._step[i] = model.steps
+        counters = model.counters
+        n_regions = self._n_regions
+        ctr = self._ctr[i]
+        np.sum(counters, axis=0, out=ctr[:n_regions])
+        np.sum(counters, axis=(0, 1), out=ctr[n_regions])
+        np.sum(counters[:, :, self._paid], axis=1, out=self._seller_orders[i])
+        self._profit[i] = model.ledger.profit()
+        self._record_population(i)
+        self._fx[i] = model.fx.index
+        if len(model.orders):  # no orders: no backlog (the row stays zero)
+            self._backlog[i] = model.orders.backlog_by_warehouse(len(self._warehouses))
+        stock = self._stock[i]
+        for j, wh in enumerate(self._warehouses):
+            stock[j] = wh.stock.sum()
+        self._n = i + 1
+
+    def _record_population(self, i: int) -> None:
+        """Today's counts per region: those of ``ConsumerPopulation.region_counts``, fewer calls."""
+        pop = self._population
+        aware = pop.aware
+        aware_pairs = aware.sum(axis=1)
+        total_orders = pop.orders.sum(axis=1) if pop.n_sellers > 1 else pop.orders[:, 0]
+        trust_known = (pop.trust * aware).sum(axis=1)
+        flags = self._flags
+        np.greater(aware_pairs, 0, out=flags[0])
+        np.greater_equal(total_orders, 1, out=flags[1])
+        np.greater_equal(total_orders, 2, out=flags[2])
+        flags[3] = aware_pairs
+        cols = self._cols
+        # Integer counts are exact in any order; the trust sum repeats per_region's reduction.
+        self._counts[i][:, cols] = np.add.reduceat(flags, self._starts, axis=1)
+        self._trust_sum[i][cols] = np.add.reduceat(trust_known, self._starts, dtype=np.float64)
+        self._stage[i].reshape(-1)[:] = np.bincount(pop.stage_key_base + pop.stage,
+                                                    minlength=self._stage[i].size)
+
+    # --- computing (on read) --------------------------------------------------------------
+    def _metrics(self, days: slice) -> dict[str, np.ndarray]:
+        """Every metric on the recorded ``days``: name -> (days, regions + 1), total last."""
+        n_regions = self._n_regions
+        profit = self._profit[days]
+        n = len(profit)
+        by_region_profit = np.empty((n, n_regions + 1))
+        by_region_profit[:, :n_regions] = profit[:, :, :n_regions].sum(axis=1)
+        by_region_profit[:, n_regions] = profit.reshape(n, -1).sum(axis=1)
+
+        def with_total(by_region: np.ndarray) -> np.ndarray:
+            out = np.empty((n, n_regions + 1))
+            out[:, :n_regions] = by_region
+            out[:, n_regions] = by_region.sum(axis=1)
+            return out
+
+        counts = self._counts[days]
+        aware, customers, repeat, pairs = (with_total(counts[:, k])
+                                           for k in range(N_POPULATION_COUNTS))
+        return compute_metrics(
+            self._ctr[days], by_region_profit,
+            with_total(np.broadcast_to(self._consumers, (n, n_regions))),
+            aware, customers, repeat, ratio(with_total(self._trust_sum[days]), pairs),
+        )
+
+    def _computed(self) -> dict[str, object]:
+        """Metric arrays over every recorded day (cached until the next collect)."""
+        if self._cache_n != self._n:
+            n, n_regions = self._n, self._n_regions
+            rows = self._metrics(slice(0, n))
+            self._cache = {
+                "rows": rows,
+                "fx_index_mean": self._fx[:n].reshape(n, -1).mean(axis=1),
+                "stage_counts": self._stage[:n].sum(axis=1),
+                "region_step": np.repeat(self._step[:n], n_regions),
+                "region_code": self._codes * n,
+            }
+            self._cache_n = n
+        return self._cache
+
+    def _model_columns(self) -> dict[str, np.ndarray]:
+        """One array per model reporter, in the reporters' order."""
+        c = self._computed()
+        n_regions = self._n_regions
+        cols = {m: c["rows"][m][:, n_regions] for m in METRIC_NAMES}
+        cols["fx_index_mean"] = c["fx_index_mean"]
+        for k, col in enumerate(FUNNEL_COLUMNS):
+            cols[f"consumers_{col}"] = c["stage_counts"][:, k]
+        return cols
+
+    def _table_columns(self, table_name: str) -> dict[str, np.ndarray | list]:
+        """The columns of a computed table, one row per (day, region)."""
+        c = self._computed()
+        n_regions = self._n_regions
+        head = {"step": c["region_step"], "region": c["region_code"]}
+        if table_name == "regions":
+            return {**head, **{m: c["rows"][m][:, :n_regions].reshape(-1)
+                               for m in METRIC_NAMES}}
+        if table_name == "funnel":
+            stages = self._stage[: self._n].reshape(-1, len(FUNNEL_COLUMNS))
+            return {**head, **{col: stages[:, k] for k, col in enumerate(FUNNEL_COLUMNS)}}
+        raise KeyError(f"no table {table_name!r}; known: {', '.join(MARKET_TABLES)}")
+
+    @property
+    def model_vars(self) -> dict[str, list]:
+        """Model reporter -> its value on each collected day (computed from the record)."""
+        return {name: v.tolist() for name, v in self._model_columns().items()}
+
+    @property
+    def tables(self) -> dict[str, dict[str, list]]:
+        """The region and funnel tables as Mesa keeps them: table -> column -> values."""
+        return {name: {col: v if isinstance(v, list) else v.tolist()
+                       for col, v in self._table_columns(name).items()}
+                for name in MARKET_TABLES}
+
+    @property
+    def _agenttype_records(self) -> dict[float, dict[type, list[tuple]]]:
+        """Mesa's per-agent records (time -> agent type -> (time, id, values...) per agent)."""
+        n = self._n
+        profit = self._profit[:n].sum(axis=2).tolist()
+        orders = self._seller_orders[:n].tolist()
+        stock = self._stock[:n].tolist()
+        backlog = self._backlog[:n].tolist()
+        sellers, warehouses = self._agents["seller"], self._agents["warehouse"]
+        records: dict[float, dict[type, list[tuple]]] = {}
+        for i, t in enumerate(self._collection_steps):
+            records[t] = {
+                self._types["seller"]: [(t, uid, profit[i][k], orders[i][k])
+                                        for uid, k in sellers],
+                self._types["warehouse"]: [(t, uid, stock[i][k], backlog[i][k])
+                                           for uid, k in warehouses],
+            }
+        return records
+
+    def add_table_row(self, table_name: str, row: dict, ignore_missing: bool = False) -> None:
+        """Refused: the market's tables are computed from the daily record."""
+        raise ValueError(f"table {table_name!r} is computed from the daily record; "
+                         "record what it needs in MarketDataCollector.collect instead")
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        """Model reporters by collected day (index 0, 1, ...), as Mesa's DataCollector gives."""
+        return pd.DataFrame(self._model_columns())
+
+    def get_table_dataframe(self, table_name: str) -> pd.DataFrame:
+        """The 'regions' (metrics) or 'funnel' (stage counts) table, one row per day and region."""
+        return pd.DataFrame(self._table_columns(table_name))
+
+    def latest(self) -> dict:
+        """The last collected day's metrics: per region, in total, stages, profit, backlog."""
+        if self._cache.get("latest_n") != self._n:
+            last = self._n - 1
+            n_regions = self._n_regions
+            rows = self._metrics(slice(last, last + 1))
+            self._cache["latest"] = {
+                "by_region": {m: v[0, :n_regions] for m, v in rows.items()},
+                "total": {m: float(rows[m][0, n_regions]) for m in METRIC_NAMES},
+                "stage_counts": self._stage[last].sum(axis=0),
+                "seller_profit": self._profit[last].sum(axis=1),
+                "backlog": self._backlog[last].copy(),
+            }
+            self._cache["latest_n"] = self._n
+        return self._cache["latest"]
+
+
 def measurement_phase(model: MarketModel, day: int) -> None:
-    """Phase 'measurement': today's metrics, then Mesa's DataCollector reads them."""
-    measure(model)
+    """Phase 'measurement': the DataCollector records today's state (metrics follow on read)."""
     model.datacollector.collect(model)
