@@ -11,11 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import partial
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 import pandas as pd
+
+from simulation.ledger import Ledger
 
 if TYPE_CHECKING:
     from simulation.model import MarketModel
@@ -323,8 +326,9 @@ class MarketDataCollector(mesa.DataCollector):
         self._consumers = pop.block_ends - pop.block_starts
         nonempty = self._consumers > 0
         self._starts = pop.block_starts[nonempty]
-        self._cols = slice(None) if nonempty.all() else np.flatnonzero(nonempty)
+        self._cols = None if nonempty.all() else np.flatnonzero(nonempty)
         self._flags = np.zeros((N_POPULATION_COUNTS, pop.n), dtype=np.int64)
+        self._trust_known = np.zeros(pop.trust.shape, dtype=pop.trust.dtype)
         self._agents = {
             role: [(a.unique_id, a.index) for a in model.agents_by_type.get(cls, ())]
             for role, cls in self._types.items()
@@ -335,10 +339,10 @@ class MarketDataCollector(mesa.DataCollector):
         self._shapes = {
             "_step": ((), np.int64),
             "_ctr": ((n_regions + 1, N_COUNTERS), np.float64),  # by region, then total
-            "_profit": ((n_sellers, n_regions + 1), np.float64),
+            "_accounts": (model.ledger.accounts.shape, np.float64),
             "_counts": ((N_POPULATION_COUNTS, n_regions), np.int64),
             "_trust_sum": ((n_regions,), np.float64),
-            "_stage": ((n_regions, len(FUNNEL_COLUMNS)), np.int64),
+            "_stage": ((n_regions * len(FUNNEL_COLUMNS),), np.int64),  # (region, stage)
             "_fx": (np.shape(model.fx.index), np.float64),
             "_seller_orders": ((n_sellers,), np.float64),
             "_stock": ((n_wh,), np.int64),
@@ -369,10 +373,11 @@ class MarketDataCollector(mesa.DataCollector):
         counters = model.counters
         n_regions = self._n_regions
         ctr = self._ctr[i]
-        np.sum(counters, axis=0, out=ctr[:n_regions])
-        np.sum(counters, axis=(0, 1), out=ctr[n_regions])
-        np.sum(counters[:, :, self._paid], axis=1, out=self._seller_orders[i])
-        self._profit[i] = model.ledger.profit()
+        add = np.add.reduce  # np.sum's reduction without its Python wrapper
+        add(counters, axis=0, out=ctr[:n_regions])
+        add(counters, axis=(0, 1), out=ctr[n_regions])
+        add(counters[:, :, self._paid], axis=1, out=self._seller_orders[i])
+        self._accounts[i] = model.ledger.accounts  # profit follows on read (see _profit)
         self._record_population(i)
         self._fx[i] = model.fx.index
         if len(model.orders):  # no orders: no backlog (the row stays zero)
@@ -386,26 +391,30 @@ class MarketDataCollector(mesa.DataCollector):
         """Today's counts per region: those of ``ConsumerPopulation.region_counts``, fewer calls."""
         pop = self._population
         aware = pop.aware
-        aware_pairs = aware.sum(axis=1)
-        total_orders = pop.orders.sum(axis=1) if pop.n_sellers > 1 else pop.orders[:, 0]
-        trust_known = (pop.trust * aware).sum(axis=1)
         flags = self._flags
+        aware_pairs = np.add.reduce(aware, axis=1, out=flags[3])
+        total_orders = pop.orders.sum(axis=1) if pop.n_sellers > 1 else pop.orders[:, 0]
+        trust_known = np.multiply(pop.trust, aware, out=self._trust_known)
+        trust_known = trust_known.sum(axis=1) if pop.n_sellers > 1 else trust_known[:, 0]
         np.greater(aware_pairs, 0, out=flags[0])
         np.greater_equal(total_orders, 1, out=flags[1])
         np.greater_equal(total_orders, 2, out=flags[2])
-        flags[3] = aware_pairs
-        cols = self._cols
         # Integer counts are exact in any order; the trust sum repeats per_region's reduction.
-        self._counts[i][:, cols] = np.add.reduceat(flags, self._starts, axis=1)
-        self._trust_sum[i][cols] = np.add.reduceat(trust_known, self._starts, dtype=np.float64)
-        self._stage[i].reshape(-1)[:] = np.bincount(pop.stage_key_base + pop.stage,
-                                                    minlength=self._stage[i].size)
+        cols, starts = self._cols, self._starts
+        if cols is None:  # every region has consumers
+            np.add.reduceat(flags, starts, axis=1, out=self._counts[i])
+            np.add.reduceat(trust_known, starts, dtype=np.float64, out=self._trust_sum[i])
+        else:
+            self._counts[i][:, cols] = np.add.reduceat(flags, starts, axis=1)
+            self._trust_sum[i][cols] = np.add.reduceat(trust_known, starts, dtype=np.float64)
+        self._stage[i] = np.bincount(pop.stage_key_base + pop.stage,
+                                     minlength=self._stage.shape[1])
 
     # --- computing (on read) --------------------------------------------------------------
     def _metrics(self, days: slice) -> dict[str, np.ndarray]:
         """Every metric on the recorded ``days``: name -> (days, regions + 1), total last."""
         n_regions = self._n_regions
-        profit = self._profit[days]
+        profit = self._profit(days)
         n = len(profit)
         by_region_profit = np.empty((n, n_regions + 1))
         by_region_profit[:, :n_regions] = profit[:, :, :n_regions].sum(axis=1)
@@ -426,6 +435,22 @@ class MarketDataCollector(mesa.DataCollector):
             aware, customers, repeat, ratio(with_total(self._trust_sum[days]), pairs),
         )
 
+    def _profit(self, days: slice) -> np.ndarray:
+        """Ledger profit on the recorded ``days``: (days, sellers, regions + 1).
+
+        ``Ledger.profit`` itself, applied to the recorded accounts of all days at once (days
+        and sellers stacked as its sellers' axis), so profit keeps one definition.
+        """
+        accounts = self._accounts[days]
+        n_days, n_sellers = accounts.shape[:2]
+        stacked = SimpleNamespace(accounts=accounts.reshape(n_days * n_sellers,
+                                                            *accounts.shape[2:]))
+        return Ledger.profit(stacked).reshape(n_days, n_sellers, -1)
+
+    def _stages(self, days: slice) -> np.ndarray:
+        """Consumers per funnel stage on the recorded ``days``: (days, regions, stages)."""
+        return self._stage[days].reshape(-1, self._n_regions, len(FUNNEL_COLUMNS))
+
     def _computed(self) -> dict[str, object]:
         """Metric arrays over every recorded day (cached until the next collect)."""
         if self._cache_n != self._n:
@@ -434,7 +459,7 @@ class MarketDataCollector(mesa.DataCollector):
             self._cache = {
                 "rows": rows,
                 "fx_index_mean": self._fx[:n].reshape(n, -1).mean(axis=1),
-                "stage_counts": self._stage[:n].sum(axis=1),
+                "stage_counts": self._stages(slice(0, n)).sum(axis=1),
                 "region_step": np.repeat(self._step[:n], n_regions),
                 "region_code": self._codes * n,
             }
@@ -460,7 +485,7 @@ class MarketDataCollector(mesa.DataCollector):
             return {**head, **{m: c["rows"][m][:, :n_regions].reshape(-1)
                                for m in METRIC_NAMES}}
         if table_name == "funnel":
-            stages = self._stage[: self._n].reshape(-1, len(FUNNEL_COLUMNS))
+            stages = self._stage[: self._n].reshape(-1, len(FUNNEL_COLUMNS))  # (day, region)
             return {**head, **{col: stages[:, k] for k, col in enumerate(FUNNEL_COLUMNS)}}
         raise KeyError(f"no table {table_name!r}; known: {', '.join(MARKET_TABLES)}")
 
@@ -480,7 +505,7 @@ class MarketDataCollector(mesa.DataCollector):
     def _agenttype_records(self) -> dict[float, dict[type, list[tuple]]]:
         """Mesa's per-agent records (time -> agent type -> (time, id, values...) per agent)."""
         n = self._n
-        profit = self._profit[:n].sum(axis=2).tolist()
+        profit = self._profit(slice(0, n)).sum(axis=2).tolist()
         orders = self._seller_orders[:n].tolist()
         stock = self._stock[:n].tolist()
         backlog = self._backlog[:n].tolist()
@@ -517,8 +542,8 @@ class MarketDataCollector(mesa.DataCollector):
             self._cache["latest"] = {
                 "by_region": {m: v[0, :n_regions] for m, v in rows.items()},
                 "total": {m: float(rows[m][0, n_regions]) for m in METRIC_NAMES},
-                "stage_counts": self._stage[last].sum(axis=0),
-                "seller_profit": self._profit[last].sum(axis=1),
+                "stage_counts": self._stages(slice(last, last + 1))[0].sum(axis=0),
+                "seller_profit": self._profit(slice(last, last + 1))[0].sum(axis=1),
                 "backlog": self._backlog[last].copy(),
             }
             self._cache["latest_n"] = self._n
