@@ -267,11 +267,8 @@ GROWTH_FACTOR = 2
 """How much the daily arrays grow when a run outlives them (amortised O(1) per day)."""
 
 N_POPULATION_COUNTS = 4
-"""Integer counts per region recorded daily from the population (see ``_POPULATION_COUNTS``)."""
-
-_POPULATION_COUNTS = ("aware", "customers", "repeat_customers", "aware_pairs")
-"""Rows of the daily population counts: consumers aware of a seller, with >= 1 and >= 2 paid
-orders, and aware (consumer, seller) pairs (the denominator of mean trust)."""
+"""Integer counts per region recorded daily from the population: consumers aware of a seller,
+with >= 1 and >= 2 paid orders, and aware (consumer, seller) pairs (mean trust's denominator)."""
 
 AGENT_REPORTERS = {
     "seller": {"seller_profit": seller_profit, "seller_orders": seller_orders},
@@ -327,26 +324,32 @@ class MarketDataCollector(mesa.DataCollector):
         nonempty = self._consumers > 0
         self._starts = pop.block_starts[nonempty]
         self._cols = None if nonempty.all() else np.flatnonzero(nonempty)
-        self._flags = np.zeros((N_POPULATION_COUNTS, pop.n), dtype=np.int64)
+        self._one_seller = pop.n_sellers == 1  # then aware pairs = aware consumers
+        # Per consumer: aware of a seller, >= 1 paid order, >= 2 (bytes, written as bools).
+        self._flags = np.zeros((N_POPULATION_COUNTS - 1, pop.n), dtype=np.uint8)
         self._trust_known = np.zeros(pop.trust.shape, dtype=pop.trust.dtype)
+        self._stage_key = pop.stage_key_base.astype(np.intp)  # region * stages, for bincount
+        self._key = np.zeros(pop.n, dtype=np.intp)
         self._agents = {
             role: [(a.unique_id, a.index) for a in model.agents_by_type.get(cls, ())]
             for role, cls in self._types.items()
         }
         self._warehouses = list(model.warehouse_list)
-        self._paid = Counter.PAID
-        n_sellers, n_wh = len(model.seller_list), len(self._warehouses)
+        ends = np.cumsum([len(wh.stock) for wh in self._warehouses], dtype=np.int64)
+        self._shelves = [(int(e - len(wh.stock)), int(e))  # each warehouse's stock columns
+                         for wh, e in zip(self._warehouses, ends, strict=True)]
         self._shapes = {
+            # Copies, not sums, where a day's sum would cost more than the copy: counters and
+            # accounts are reduced on read (about S x R x 45 floats a day).
             "_step": ((), np.int64),
-            "_ctr": ((n_regions + 1, N_COUNTERS), np.float64),  # by region, then total
+            "_counters": (model.counters.shape, np.float64),
             "_accounts": (model.ledger.accounts.shape, np.float64),
             "_counts": ((N_POPULATION_COUNTS, n_regions), np.int64),
             "_trust_sum": ((n_regions,), np.float64),
             "_stage": ((n_regions * len(FUNNEL_COLUMNS),), np.int64),  # (region, stage)
             "_fx": (np.shape(model.fx.index), np.float64),
-            "_seller_orders": ((n_sellers,), np.float64),
-            "_stock": ((n_wh,), np.int64),
-            "_backlog": ((n_wh,), np.int64),
+            "_stock": ((int(ends[-1]) if len(ends) else 0,), np.int64),  # per product
+            "_backlog": ((len(self._warehouses),), np.int64),
         }
         self._n = 0
         self._allocate(model.spec.horizon_days + SPARE_DAYS)
@@ -370,21 +373,15 @@ class MarketDataCollector(mesa.DataCollector):
             self._allocate(self._capacity * GROWTH_FACTOR)
         self._collection_steps.append(model.time)
         self._step[i] = model.steps
-        counters = model.counters
-        n_regions = self._n_regions
-        ctr = self._ctr[i]
-        add = np.add.reduce  # np.sum's reduction without its Python wrapper
-        add(counters, axis=0, out=ctr[:n_regions])
-        add(counters, axis=(0, 1), out=ctr[n_regions])
-        add(counters[:, :, self._paid], axis=1, out=self._seller_orders[i])
+        self._counters[i] = model.counters
         self._accounts[i] = model.ledger.accounts  # profit follows on read (see _profit)
         self._record_population(i)
         self._fx[i] = model.fx.index
         if len(model.orders):  # no orders: no backlog (the row stays zero)
             self._backlog[i] = model.orders.backlog_by_warehouse(len(self._warehouses))
         stock = self._stock[i]
-        for j, wh in enumerate(self._warehouses):
-            stock[j] = wh.stock.sum()
+        for wh, (start, end) in zip(self._warehouses, self._shelves, strict=True):
+            stock[start:end] = wh.stock
         self._n = i + 1
 
     def _record_population(self, i: int) -> None:
@@ -392,22 +389,33 @@ class MarketDataCollector(mesa.DataCollector):
         pop = self._population
         aware = pop.aware
         flags = self._flags
-        aware_pairs = np.add.reduce(aware, axis=1, out=flags[3])
-        total_orders = pop.orders.sum(axis=1) if pop.n_sellers > 1 else pop.orders[:, 0]
+        is_set = flags.view(np.bool_)
         trust_known = np.multiply(pop.trust, aware, out=self._trust_known)
-        trust_known = trust_known.sum(axis=1) if pop.n_sellers > 1 else trust_known[:, 0]
-        np.greater(aware_pairs, 0, out=flags[0])
-        np.greater_equal(total_orders, 1, out=flags[1])
-        np.greater_equal(total_orders, 2, out=flags[2])
+        if self._one_seller:
+            np.copyto(is_set[0], aware[:, 0])
+            total_orders = pop.orders[:, 0]
+            trust_known = trust_known[:, 0]
+        else:
+            aware_pairs = aware.sum(axis=1)
+            np.greater(aware_pairs, 0, out=is_set[0])
+            total_orders = pop.orders.sum(axis=1)
+            trust_known = trust_known.sum(axis=1)
+        np.greater_equal(total_orders, 1, out=is_set[1])
+        np.greater_equal(total_orders, 2, out=is_set[2])
         # Integer counts are exact in any order; the trust sum repeats per_region's reduction.
         cols, starts = self._cols, self._starts
+        counts = self._counts[i]
         if cols is None:  # every region has consumers
-            np.add.reduceat(flags, starts, axis=1, out=self._counts[i])
+            np.add.reduceat(flags, starts, axis=1, dtype=np.int64, out=counts[:-1])
             np.add.reduceat(trust_known, starts, dtype=np.float64, out=self._trust_sum[i])
+            if not self._one_seller:
+                np.add.reduceat(aware_pairs, starts, out=counts[-1])
         else:
-            self._counts[i][:, cols] = np.add.reduceat(flags, starts, axis=1)
+            counts[:-1, cols] = np.add.reduceat(flags, starts, axis=1, dtype=np.int64)
             self._trust_sum[i][cols] = np.add.reduceat(trust_known, starts, dtype=np.float64)
-        self._stage[i] = np.bincount(pop.stage_key_base + pop.stage,
+            if not self._one_seller:
+                counts[-1, cols] = np.add.reduceat(aware_pairs, starts)
+        self._stage[i] = np.bincount(np.add(self._stage_key, pop.stage, out=self._key),
                                      minlength=self._stage.shape[1])
 
     # --- computing (on read) --------------------------------------------------------------
@@ -427,10 +435,16 @@ class MarketDataCollector(mesa.DataCollector):
             return out
 
         counts = self._counts[days]
+        if self._one_seller:  # one seller: aware pairs are aware consumers
+            counts = counts[:, [0, 1, 2, 0]]
         aware, customers, repeat, pairs = (with_total(counts[:, k])
                                            for k in range(N_POPULATION_COUNTS))
+        counters = self._counters[days]
+        by_region_counters = np.empty((n, n_regions + 1, N_COUNTERS))
+        by_region_counters[:, :n_regions] = counters.sum(axis=1)
+        by_region_counters[:, n_regions] = counters.sum(axis=(1, 2))
         return compute_metrics(
-            self._ctr[days], by_region_profit,
+            by_region_counters, by_region_profit,
             with_total(np.broadcast_to(self._consumers, (n, n_regions))),
             aware, customers, repeat, ratio(with_total(self._trust_sum[days]), pairs),
         )
@@ -506,8 +520,9 @@ class MarketDataCollector(mesa.DataCollector):
         """Mesa's per-agent records (time -> agent type -> (time, id, values...) per agent)."""
         n = self._n
         profit = self._profit(slice(0, n)).sum(axis=2).tolist()
-        orders = self._seller_orders[:n].tolist()
-        stock = self._stock[:n].tolist()
+        orders = self._counters[:n, :, :, Counter.PAID].sum(axis=2).tolist()
+        stock = np.stack([self._stock[:n, a:b].sum(axis=1) for a, b in self._shelves],
+                         axis=1).tolist() if self._shelves else [[]] * n
         backlog = self._backlog[:n].tolist()
         sellers, warehouses = self._agents["seller"], self._agents["warehouse"]
         records: dict[float, dict[type, list[tuple]]] = {}
