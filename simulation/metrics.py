@@ -544,6 +544,17 @@ class MarketDataCollector(mesa.DataCollector):
         """Model reporters by collected day (index 0, 1, ...), as Mesa's DataCollector gives."""
         return pd.DataFrame(self._model_columns())
 
+    def totals_frame(self) -> pd.DataFrame:
+        """(step = collection index, one column per metric) over all regions and sellers.
+
+        The metric columns of :meth:`get_model_vars_dataframe` after a ``step`` column, built
+        directly (the run tables use it; reset_index and a column selection cost more).
+        """
+        n, n_regions = self._n, self._n_regions
+        rows = self._computed()["rows"]
+        return pd.DataFrame({"step": np.arange(n, dtype=np.int64),
+                             **{m: rows[m][:, n_regions] for m in METRIC_NAMES}})
+
     def get_table_dataframe(self, table_name: str) -> pd.DataFrame:
         """The 'regions' (metrics) or 'funnel' (stage counts) table, one row per day and region."""
         return pd.DataFrame(self._table_columns(table_name))
