@@ -10,6 +10,7 @@ recorded as ``"user override"``.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -281,8 +282,9 @@ def _read_yaml(path: Path | str) -> dict[str, Any]:
     return data
 
 
+@functools.cache
 def default_catalog_path() -> Path:
-    """Path of the catalog shipped inside the package."""
+    """Path of the catalog shipped inside the package (found once: it does not move)."""
     return Path(str(resources.files("simulation") / "data" / "regions.yaml"))
 
 
