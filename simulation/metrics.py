@@ -281,9 +281,9 @@ metric of the same name (mesa.batch_run merges both into one row)."""
 class MarketDataCollector(mesa.DataCollector):
     """Mesa's DataCollector for the market: records each day's raw state, computes metrics on read.
 
-    :meth:`collect` stores what the metrics are made of (counters summed over sellers, the
-    ledger's profit, the population's counts per region, exchange rates, stock and backlog) in
-    arrays preallocated for the horizon; :attr:`model_vars`, :attr:`tables`, the agent-type
+    :meth:`collect` stores what the metrics are made of (copies of the counters and the
+    ledger's accounts, the population's counts per region, exchange rates, stock and backlog)
+    in arrays preallocated for the horizon; :attr:`model_vars`, :attr:`tables`, the agent-type
     records and the DataFrames are computed from them for all days at once when read (cached
     until the next collect). A day's numbers are the same floats a per-day computation gives:
     every float reduction runs over the same elements in the same order. ``mesa.batch_run``
