@@ -207,7 +207,10 @@ def create_kols(model: MarketModel) -> list[KOL]:
             if users is None:
                 users = users_on[plat] = members[(member_platforms >> plat) & 1 == 1]
             k = min(len(users), max(1, round(tier.follower_share * len(users))))
-            followers = np.sort(rng.choice(users, size=k, replace=False)) if k else users
+            followers = users
+            if k:
+                followers = rng.choice(users, size=k, replace=False)
+                followers.sort()
             # Clipped credibility (plain floats: np.clip on a scalar costs microseconds).
             cred = min(max(tier.credibility + 0.1 * rng.standard_normal(), 0.05), 1.0)
             kols.append(KOL(model, r, plat, tier, followers, cred))
