@@ -203,13 +203,21 @@ def create_kols(model: MarketModel) -> list[KOL]:
         plat_p = plat_share / plat_share.sum() if plat_share.sum() > 0 else None
         tiers = rng.choice(len(tier_table), size=p.kols_per_region, p=tier_shares)
         platforms = rng.choice(len(PLATFORMS), size=p.kols_per_region, p=plat_p)
+        member_platforms = pop.platforms[members]
+        users_on: dict[int, np.ndarray] = {}  # the region's users of each platform, made once
         for tier_i, plat in zip(tiers.tolist(), platforms.tolist(), strict=True):
             tier = tier_table[tier_i]
-            users = members[(pop.platforms[members] >> plat) & 1 == 1]
+            users = users_on.get(plat)
+            if users is None:
+                users = users_on[plat] = members[(member_platforms >> plat) & 1 == 1]
             k = min(len(users), max(1, round(tier.follower_share * len(users))))
-            followers = np.sort(rng.choice(users, size=k, replace=False)) if k else users
-            cred = float(np.clip(tier.credibility + p.kol_credibility_sd * rng.standard_normal(),
-                                 p.kol_credibility_floor, CREDIBILITY_MAX))
+            followers = users
+            if k:
+                followers = rng.choice(users, size=k, replace=False)
+                followers.sort()
+            # Clipped credibility (plain floats: np.clip on a scalar costs microseconds).
+            cred = min(max(tier.credibility + p.kol_credibility_sd * rng.standard_normal(),
+                           p.kol_credibility_floor), CREDIBILITY_MAX)
             kols.append(KOL(model, r, plat, tier, followers, cred))
     return kols
 
