@@ -43,10 +43,6 @@ FEW_PARCELS = 8
 SMALL_ALLOCATION = 64
 """Up to this many waiting orders, :func:`fifo_allocate` serves them in a plain loop."""
 
-INTERNATIONAL_LEG_SHARE = 0.8
-"""Share of door-to-door transit spent before customs (the rest is the domestic leg)."""
-
-
 def fifo_allocate(products: np.ndarray, stock: np.ndarray, capacity: int
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Serve orders in the given (FIFO) order within capacity and stock.
@@ -87,11 +83,13 @@ def schedule(
     transit_days: np.ndarray,
     customs_days: float | np.ndarray,
     cross_border: bool | np.ndarray,
+    international_leg_share: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Timeline of parcels picked on ``day``.
 
-    ``cross_border`` is per parcel, or one bool for all (then the other branch is not
-    computed; the times are the same).
+    A cross-border parcel spends ``international_leg_share`` of its transit before customs
+    and the rest after. ``cross_border`` is per parcel, or one bool for all (then the other
+    branch is not computed; the times are the same).
 
     Returns:
         (t_ship, t_customs_in, t_customs_out, t_arrive); for domestic parcels the customs
@@ -104,16 +102,16 @@ def schedule(
         if not cross_border:
             t_cin = t_ship + transit_days
             return t_ship, t_cin, t_cin + 0.0, t_cin
-        t_cin = t_ship + INTERNATIONAL_LEG_SHARE * transit_days
+        t_cin = t_ship + international_leg_share * transit_days
         t_cout = t_cin + customs_days
-        return t_ship, t_cin, t_cout, t_cout + (1 - INTERNATIONAL_LEG_SHARE) * transit_days
+        return t_ship, t_cin, t_cout, t_cout + (1 - international_leg_share) * transit_days
     customs = np.where(cross_border, customs_days, 0.0)
     t_ship = np.broadcast_to(day + np.asarray(processing_days, dtype=float),
                              transit_days.shape).copy()
-    t_cin = np.where(cross_border, t_ship + INTERNATIONAL_LEG_SHARE * transit_days,
+    t_cin = np.where(cross_border, t_ship + international_leg_share * transit_days,
                      t_ship + transit_days)
     t_cout = t_cin + customs
-    t_arrive = np.where(cross_border, t_cout + (1 - INTERNATIONAL_LEG_SHARE) * transit_days,
+    t_arrive = np.where(cross_border, t_cout + (1 - international_leg_share) * transit_days,
                         t_cin)
     return t_ship, t_cin, t_cout, t_arrive
 
