@@ -242,6 +242,10 @@ class MarketModel(mesa.Model):
     def pay_marketing(self, seller, region, amount) -> None:
         """Book marketing spend (ads, KOL fees and commissions, referral rebates)."""
         self.ledger.expense(Account.MARKETING, seller, region, amount)
+        if (isinstance(amount, (int, float, np.number)) and isinstance(seller, (int, np.integer))
+                and isinstance(region, (int, np.integer))):  # one flow: one addition, no add.at
+            self.counters[seller, region, Counter.MARKETING_SPEND] += amount
+            return
         count(self, seller, region, Counter.MARKETING_SPEND, amount)
 
     def cancel_orders(self, rows: np.ndarray) -> None:
