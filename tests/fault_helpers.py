@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from experiments.backends import Task
 
+from experiments.backends import run_task as _REAL_RUN_TASK
+
 FSIZE_LIMIT_BYTES = 512
 """Largest file this process may write once the disk is 'full': smaller than any part file,
 so a part is cut off mid-write (EFBIG), as on a disk that fills up."""
@@ -67,6 +69,20 @@ def wait_until_stored(folder: str, runs: int) -> None:
             return
         time.sleep(STORED_POLL_S)  # waits for the stored-runs condition above, not a race
     raise RuntimeError(f"{folder}: fewer than {runs} runs were ever stored")
+
+
+def raise_for_warehouse_runs(task: Task) -> dict[str, Any]:
+    """Run ``task``; a spec with an overseas warehouse fails inside the run (its region code is
+    spoilt), a run-time failure the test chooses by point, the same on every backend."""
+    import dataclasses
+    import json
+
+    spec = json.loads(task.spec_json)
+    if any(s["fulfilment"]["overseas_warehouses"] for s in spec["sellers"]):
+        # the run's spec is spoilt inside the worker: the real run_task raises and records it
+        spec["sellers"][0]["fulfilment"]["overseas_warehouses"] = ["injected-failure"]
+        task = dataclasses.replace(task, spec_json=json.dumps(spec))
+    return _REAL_RUN_TASK(task)
 
 
 def kill_once(task: Task, marker: str, victim: str, folder: str = "",

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from experiments import backends
 from experiments.sweep import load_results, run_sweep
+from tests import fault_helpers
 from xbsim.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,8 +22,8 @@ SPEC = {
              "parameters": {"kols_per_region": 10}},
     "factors": [
         {"path": "parameters.trust_threshold", "levels": [0.3, 0.5]},
-        # JP is not a model region: construction raises for these points (checked only there)
-        {"path": "sellers.0.fulfilment.overseas_warehouses", "levels": [[], ["JP"]]},
+        # runs with a warehouse raise (tests.fault_helpers.raise_for_warehouse_runs)
+        {"path": "sellers.0.fulfilment.overseas_warehouses", "levels": [[], ["ID"]]},
     ],
     "design": {"method": "full_factorial"},
     "replications": 2,
@@ -38,25 +39,34 @@ def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
+@pytest.fixture
+def failing_points(monkeypatch):
+    """Every backend runs tasks through fault_helpers: warehouse points raise in the worker."""
+    monkeypatch.setattr(backends, "run_task", fault_helpers.raise_for_warehouse_runs)
+
+
 @pytest.fixture(scope="module")
 def serial(tmp_path_factory) -> pd.DataFrame:
-    return run_sweep(SPEC, tmp_path_factory.mktemp("serial") / "out", progress=False)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(backends, "run_task", fault_helpers.raise_for_warehouse_runs)
+        return run_sweep(SPEC, tmp_path_factory.mktemp("serial") / "out", progress=False)
 
 
 def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(serial):
     runs = serial.drop_duplicates("run_id")
     assert len(runs) == 8
-    bad = runs["sellers.0.fulfilment.overseas_warehouses"] == '["JP"]'
+    bad = runs["sellers.0.fulfilment.overseas_warehouses"] == '["ID"]'
+    assert bad.sum() == 4
     assert (runs.loc[bad, "status"] == "error").all() and (runs.loc[~bad, "status"] == "ok").all()
     assert runs.loc[bad, "error"].str.contains(
-        r"ValueError: sellers\.0\.fulfilment\.overseas_warehouses: 'JP' is not one of the "
-        r"model's regions").all()
+        r"ValueError: sellers\.0\.fulfilment\.overseas_warehouses: 'injected-failure' is not "
+        r"one of the model's regions").all()
     ok = serial[serial["status"] == "ok"]
     assert ok["metric"].notna().all()
     assert ok.groupby("run_id").size().nunique() == 1  # every ok run has the full summary
 
 
-def test_process_pool_gives_identical_results(serial, tmp_path):
+def test_process_pool_gives_identical_results(serial, failing_points, tmp_path):
     same(run_sweep(SPEC, tmp_path / "out", backend="processes", workers=2, progress=False),
          serial)
 
@@ -89,12 +99,12 @@ def test_an_injected_failure_is_recorded_with_its_text(monkeypatch, tmp_path):
 
 
 @pytest.mark.slow
-def test_dask_local_cluster_gives_identical_results(serial, tmp_path):
+def test_dask_local_cluster_gives_identical_results(serial, failing_points, tmp_path):
     same(run_sweep(SPEC, tmp_path / "out", backend="dask", workers=2, progress=False), serial)
 
 
 @pytest.mark.slow
-def test_cli_connects_to_an_existing_dask_scheduler(serial, tmp_path):
+def test_cli_connects_to_an_existing_dask_scheduler(serial, failing_points, tmp_path):
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
