@@ -100,13 +100,19 @@ class PaymentRouting:
 
 
 def choice_and_checkout_phase(model: MarketModel, day: int) -> None:
-    """Phase 'choice and checkout': occasions and choices, then checkout of the chosen."""
-    offers = build_offers(model)
-    live = model.live_commerce.take_occasions()
-    requests = model.population.decide(day, offers, model.streams.decisions, *live,
-                                       occasion_boost=model.occasion_boost)
-    checkout(model, requests, offers)
+    """Phase 'choice and checkout': occasions and choices, then checkout of the chosen.
 
+    Offers are only assembled on days when someone has a purchase occasion (they draw
+    nothing at random, so skipping them changes no result).
+    """
+    pop = model.population
+    rng = model.streams.decisions
+    occasions = pop.purchase_occasions(day, rng, *model.live_commerce.take_occasions(),
+                                       occasion_boost=model.occasion_boost)
+    if len(occasions) == 0:
+        return
+    offers = build_offers(model)
+    checkout(model, pop.choose(occasions, offers, rng), offers)
 
 
 def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> None:
