@@ -470,9 +470,10 @@ class ConsumerPopulation:
         """
         p = self.params
         stage = self.stage
-        # Rested: day - last_purchase >= the minimum gap (one comparison, no n-sized difference).
-        rested = self.last_purchase <= day - p.min_days_between_purchases
-        cand = np.flatnonzero((stage == _TRUSTING) & rested)
+        # Rested: day - last_purchase >= the minimum gap (compared without an n-sized difference).
+        last_ok = day - p.min_days_between_purchases
+        cand = (stage == _TRUSTING).nonzero()[0]
+        cand = cand[self.last_purchase[cand] <= last_ok]
         if len(cand):
             customer = self.customer[cand]
             rate = p.purchase_occasion_rate * occasion_boost * self.affinity[cand] * np.where(
@@ -487,7 +488,8 @@ class ConsumerPopulation:
         if len(live_consumers):
             live_consumers = np.asarray(live_consumers, dtype=np.int64)
             st = stage[live_consumers]
-            ok = (st != _BUYING) & (st != _SHARING) & rested[live_consumers]
+            ok = (st != _BUYING) & (st != _SHARING) & (self.last_purchase[live_consumers]
+                                                       <= last_ok)
             lc = live_consumers[ok]
             ls, lk = np.asarray(live_sellers)[ok], np.asarray(live_kols)[ok]
             if len(lc) > 1:
@@ -503,9 +505,10 @@ class ConsumerPopulation:
                     live_seller=np.concatenate([np.full(n_regular, -1), ls]),
                     live_kol=np.concatenate([np.full(n_regular, -1), lk]).astype(np.int64),
                 )
-        return PurchaseOccasions(regular, np.zeros(n_regular, bool),
-                                 np.full(n_regular, -1, np.int64),
-                                 np.full(n_regular, -1, np.int64))
+        none = np.empty(n_regular, np.int64)
+        none.fill(-1)
+        # Read-only from here on, so the two "no seller / no KOL" columns can share one array.
+        return PurchaseOccasions(regular, np.zeros(n_regular, bool), none, none)
 
     def choose(self, occasions: PurchaseOccasions, offers: Offers, rng: np.random.Generator
                ) -> PurchaseRequests:
@@ -548,8 +551,9 @@ class ConsumerPopulation:
         if any_live:
             price_days = np.where(is_live[:, None], offers.live_price_days[:, r].T, price_days)
         # Invited first-time buyers see the group-buy price of sellers running referrals.
-        invited = (self.referred_by[consumers] >= 0) & ~self.customer[consumers]
+        invited = self.referred_by[consumers] >= 0
         if invited.any():
+            invited &= ~self.customer[consumers]
             price_days = price_days * (1.0 - np.outer(invited, offers.group_buy[s_of]))
         rating_prior = p.rating_prior_positive / (p.rating_prior_positive + p.rating_prior_negative)
         u = p.choice_intercept + p.beta_trust * (trust - thr)
@@ -562,13 +566,13 @@ class ConsumerPopulation:
             u += p.beta_green * np.outer(green, offers.green)
         if any_live:
             u += (p.live_excitement_utility * is_live * self.culture["impulse"][r])[:, None]
-        allowed = offers.available[:, r].T
         # Regular occasions consider trusted, known sellers; a live occasion only the streamer.
         known = self.aware[rows, s_of] & (trust >= thr)
         if any_live:
             known = np.where(is_live[:, None], s_of[None, :] == live_seller[:, None], known)
-        allowed = allowed & known
-        return np.where(allowed, u, -np.inf)
+        known &= offers.available[:, r].T
+        u[~known] = -np.inf
+        return u
 
     # --- Share ----------------------------------------------------------------------------
     def review(
@@ -642,11 +646,11 @@ def choose_logit(utility: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     k, n_alt = utility.shape
     if k == 0:
         return np.zeros(0, np.int64)
-    top = np.max(utility, axis=1, initial=0.0)  # >= 0: the outside option's utility
+    top = utility.max(axis=1, initial=0.0)  # >= 0: the outside option's utility
     w = np.exp(utility - top[:, None])  # exp(-inf) = 0 for unavailable alternatives
     total = w.sum(axis=1) + np.exp(-top)
     u = rng.random(k) * total
-    choice = (u[:, None] >= np.cumsum(w, axis=1)).sum(axis=1)
+    choice = (u[:, None] >= w.cumsum(axis=1)).sum(axis=1)
     choice[choice >= n_alt] = -1
     return choice
 
