@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from simulation.metrics import METRIC_NAMES
 from simulation.model import MarketModel
 from simulation.spec import MarketSpec
 
@@ -73,13 +72,11 @@ def run_spec(
             progress(1)
     t2 = time.perf_counter()
     dc = model.datacollector
-    totals = dc.get_model_vars_dataframe().reset_index(names="step")
-    totals = totals[["step", *METRIC_NAMES]]
     result = RunResult(
         summary=summary_frame(model),
         timeseries=dc.get_table_dataframe("regions"),
         funnel=dc.get_table_dataframe("funnel"),
-        totals=totals,
+        totals=dc.totals_frame(),
         seed=int(seed),
         timings={"setup": t1 - t0, "run": t2 - t1},
     )

@@ -31,8 +31,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from SALib.sample import latin, morris, sobol
 from tqdm.auto import tqdm
 
@@ -53,9 +52,9 @@ from experiments.store import (
     write_design,
     write_sample,
 )
+from simulation.declarations import Declaration, resolve
 from simulation.metrics import METRIC_NAMES
-from simulation.parameters import ParameterInfo, parameter_table
-from simulation.spec import MarketSpec, format_validation_error
+from simulation.spec import MarketSpec, SpecError, validate_spec
 from simulation.yaml_loading import load_yaml_file
 
 DesignMethod = Literal["full_factorial", "lhs", "sobol", "morris"]
@@ -125,7 +124,7 @@ class Factor(BaseModel):
     path: str = Field(pattern=PATH_PATTERN,
                       description="dotted path into the spec, e.g. parameters.trust_threshold")
     bounds: tuple[float, float] | None = Field(
-        None, description="[lo, hi]; default for parameters.*: the declared range")
+        None, description="[lo, hi]; default: the declared range of the field")
     levels: list[Any] | None = Field(None, min_length=1, description="full factorial only")
     integer: bool = Field(False, description="round sampled values to integers")
 
@@ -206,7 +205,7 @@ class SweepSpec(BaseModel):
             if (self.design.method != "full_factorial" and f.bounds is None
                     and declared_parameter(f.path) is None):
                 raise ValueError(f"factors.{i}.bounds: required for {f.path} "
-                                 "(only parameters.* have declared ranges)")
+                                 "(it names no declared number with a range)")
         for i, o in enumerate(self.outcomes or []):
             metric = o.split(OUTCOME_REGION_SEP)[0]
             if metric not in METRIC_NAMES or o.count(OUTCOME_REGION_SEP) > 1:
@@ -215,12 +214,13 @@ class SweepSpec(BaseModel):
         return self
 
 
-def declared_parameter(path: str) -> ParameterInfo | None:
-    """The declared parameter behind a ``parameters.<name>`` path, else None."""
-    if not path.startswith(PARAMETERS_PREFIX):
-        return None
-    name = path.removeprefix(PARAMETERS_PREFIX)
-    return next((p for p in parameter_table() if p.name == name), None)
+def declared_parameter(path: str) -> Declaration | None:
+    """The declaration (unit, range, source) behind a spec path, e.g. a lever's field, or None.
+
+    Every number of a spec is declared once (:mod:`simulation.declarations`); sweeps take a
+    factor's default bounds and integer-ness from it.
+    """
+    return resolve(MarketSpec, path)
 
 
 def load_sweep(source: Path | str | Mapping[str, Any]) -> SweepSpec:
@@ -298,11 +298,14 @@ def _level_kind(levels: list[Any]) -> Literal["float", "int", "bool", "str", "js
 
 
 def resolve_factor(factor: Factor) -> ResolvedFactor:
-    """Fill in default bounds and integer-ness from the parameter table."""
+    """Fill in default bounds and integer-ness from the field's declaration."""
     info = declared_parameter(factor.path)
     if factor.levels is not None:
         return ResolvedFactor(factor.path, None, tuple(factor.levels), False,
                               _level_kind(factor.levels))
+    if factor.bounds is None and info is not None and info.lo_open:
+        raise SweepSpecError(f"{factor.path}: give bounds (the declared range "
+                             f"{info.range_text} excludes its lower end)")
     bounds = factor.bounds if factor.bounds is not None else (info.lo, info.hi)  # type: ignore
     integer = factor.integer or (info is not None and info.is_int)
     if integer and not all(float(b).is_integer() for b in bounds):
@@ -397,7 +400,7 @@ def apply_point(base: Mapping[str, Any], point: Mapping[str, Any]) -> MarketSpec
             that paths such as ``sellers.0.…`` exist; it is not modified.
         point: {dotted path: value}.
     """
-    return MarketSpec.model_validate(apply_paths(base, point))
+    return validate_spec(apply_paths(base, point))  # fields, ranges and references
 
 
 def _describe(point: Mapping[str, Any]) -> str:
@@ -469,16 +472,15 @@ class SweepPlan:
 def _base_dict(sweep: SweepSpec) -> dict[str, Any]:
     if sweep.base_spec is not None:
         path = Path(sweep.base_spec)
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh) or {}
+        data = load_yaml_file(path) or {}  # strict: duplicate keys are refused
         where = f"base_spec ({path})"
     else:
         data, where = dict(sweep.base or {}), "base"
     try:
-        return MarketSpec.model_validate(data).model_dump(mode="json")
-    except ValidationError as e:
+        return validate_spec(data).model_dump(mode="json")
+    except SpecError as e:
         raise SweepSpecError(f"{where} is not a valid market spec:\n"
-                             + format_validation_error(e, prefix="  ")) from None
+                             + "\n".join(f"  {line}" for line in e.lines)) from None
 
 
 def _check_factor(base: dict[str, Any], index: int, f: ResolvedFactor) -> None:
@@ -489,11 +491,11 @@ def _check_factor(base: dict[str, Any], index: int, f: ResolvedFactor) -> None:
             apply_point(base, {f.path: value})
         except SweepSpecError as e:
             raise SweepSpecError(f"factors.{index}.path: {e}") from None
-        except ValidationError as e:
+        except SpecError as e:
             what = "levels" if f.levels is not None else "bounds"
             raise SweepSpecError(
                 f"factors.{index}.{what}: {f.path}={value!r} gives an invalid spec:\n"
-                + format_validation_error(e, prefix="  ")
+                + "\n".join(f"  {line}" for line in e.lines)
             ) from None
 
 
@@ -522,10 +524,10 @@ def plan_sweep(sweep: SweepSpec) -> SweepPlan:
     for i, point in enumerate(points):
         try:
             apply_point(base, point)
-        except ValidationError as e:
+        except SpecError as e:
             raise SweepSpecError(f"design point {i} ({_describe(point)}) is not a valid "
-                                 "market spec:\n" + format_validation_error(e, prefix="  ")
-                                 ) from None
+                                 "market spec:\n" + "\n".join(
+                                     f"  {line}" for line in e.lines)) from None
     seeds = replication_seeds(sweep.master_seed, sweep.replications)
     rows, runs = [], {}
     for p, point in enumerate(points):

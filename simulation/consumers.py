@@ -29,6 +29,8 @@ from simulation.regions import PAYMENT_METHODS, PLATFORMS, RegionTable
 if TYPE_CHECKING:
     from simulation.model import MarketModel
 
+MIDPOINT = 0.5
+"""Centre of the 0-1 quality and satisfaction scales: the market average."""
 NEVER = -(10**6)
 """Day stamp meaning 'never happened'."""
 
@@ -220,17 +222,22 @@ class ConsumerPopulation:
         sig = p.price_sensitivity_sigma
         self.price_sens = np.exp(sig * rng.standard_normal(n) - sig * sig / 2).astype(FLOAT)
         income = regions.gdp_per_capita[r] / p.reference_income_usd
+        bsig = p.brand_sensitivity_sigma
         self.brand_sens = (
             income**p.income_elasticity_quality
             * culture["brand_orientation"][r]
-            * np.exp(0.3 * rng.standard_normal(n) - 0.045)
+            * np.exp(bsig * rng.standard_normal(n) - bsig * bsig / 2)
         ).astype(FLOAT)
         m, k = p.initial_trust_share, p.trust_propensity_concentration
         self.trust_prop = rng.beta(m * k, (1 - m) * k, n).astype(FLOAT)
-        self.affinity = np.minimum(rng.gamma(2.0, 0.5, n), 3.0).astype(FLOAT)
-        self.interest_thr = rng.gamma(4.0, p.interest_touches / 4.0, n).astype(FLOAT)
-        self.trust_thr = np.clip(
-            p.trust_threshold + 0.1 * rng.standard_normal(n), 0.05, 0.95
+        shape = p.affinity_shape  # mean-one Gamma
+        self.affinity = np.minimum(rng.gamma(shape, 1.0 / shape, n), p.affinity_cap).astype(FLOAT)
+        shape = p.interest_threshold_shape  # mean interest_touches
+        self.interest_thr = rng.gamma(shape, p.interest_touches / shape, n).astype(FLOAT)
+        thr = ModelParameters.model_fields["trust_threshold"].json_schema_extra
+        self.trust_thr = np.clip(  # within trust_threshold's declared range
+            p.trust_threshold + p.trust_threshold_sd * rng.standard_normal(n),
+            thr["lo"], thr["hi"],  # type: ignore[index]
         ).astype(FLOAT)
         self.green = rng.random(n) < p.green_willing_share
 
@@ -558,7 +565,7 @@ class ConsumerPopulation:
         rating_prior = p.rating_prior_positive / (p.rating_prior_positive + p.rating_prior_negative)
         u = p.choice_intercept + p.beta_trust * (trust - thr)
         u = u - p.beta_price * self.price_sens[rows] * price_days
-        u += p.beta_quality * self.brand_sens[rows] * (offers.quality - 0.5)
+        u += p.beta_quality * self.brand_sens[rows] * (offers.quality - MIDPOINT)
         u -= p.beta_delivery * risk * offers.promised_days[:, r].T / p.patience_days
         u += p.beta_rating * risk * (offers.rating[s_of[None, :], r[:, None]] - rating_prior)
         green = self.green[consumers]
@@ -596,7 +603,7 @@ class ConsumerPopulation:
         late = np.maximum(0.0, delivery_days - p.patience_days) / p.patience_days
         logit = (
             p.satisfaction_intercept
-            + p.satisfaction_quality_weight * (quality - 0.5)
+            + p.satisfaction_quality_weight * (quality - MIDPOINT)
             - p.satisfaction_lateness_weight * risk * late
             + p.satisfaction_noise * rng.standard_normal(len(consumers))
         )
@@ -604,18 +611,18 @@ class ConsumerPopulation:
         ease = np.where(local_return, 1.0, p.cross_border_return_ease)
         p_return = np.clip(
             return_norm * ease * (1.0 + p.return_dissatisfaction_weight * (1.0 - sat))
-            / (1.0 + p.return_dissatisfaction_weight * 0.5),
+            / (1.0 + p.return_dissatisfaction_weight * MIDPOINT),  # average buyer: norm
             0.0, 1.0,
         )
         returned = rng.random(len(consumers)) < p_return
-        stuck = ~local_return & ~returned & (sat < 0.5)
+        stuck = ~local_return & ~returned & (sat < p.satisfaction_cutoff)
         sat = np.where(
             stuck,
             1.0 / (1.0 + np.exp(-(logit - p.return_hassle_satisfaction_penalty))),
             sat,
         )
         reviewed = rng.random(len(consumers)) < p.review_rate
-        negative = reviewed & (sat < 0.5)
+        negative = reviewed & (sat < p.satisfaction_cutoff)
 
         t = self.trust[consumers, sellers]
         self.trust[consumers, sellers] = (t + p.experience_trust_weight * (sat - t)).astype(FLOAT)

@@ -3,8 +3,8 @@
 This module is the one place that maps culture to behaviour. Each mapping is linear in the
 score's distance from the scale midpoint (50), ``1 + e * (score - 50) / 50``, with its
 elasticity ``e`` declared in :class:`~simulation.parameters.ModelParameters`, and floored at
-:data:`MIN_MULTIPLIER` so a multiplier never turns a mechanism around. :data:`CULTURE_MAPPINGS`
-lists each one with its rationale; the ODD document renders that table.
+the parameter ``culture_multiplier_floor`` so a multiplier never turns a mechanism around.
+:data:`CULTURE_MAPPINGS` lists each one with its rationale; the ODD renders that table.
 """
 
 from __future__ import annotations
@@ -13,15 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.parameters import ModelParameters
+from simulation.parameters import ModelParameters, declared_default
 from simulation.regions import HOFSTEDE_DIMENSIONS
 
 MIDPOINT = 50.0
 """Centre of Hofstede's 0-100 scales; a multiplier is 1 there."""
-
-MIN_MULTIPLIER = 0.05
-"""Floor on every cultural multiplier (Malaysia's PDI of 104 or Korea's LTO of 100 are fine)."""
-
 
 @dataclass(frozen=True)
 class CultureMapping:
@@ -74,14 +70,15 @@ CULTURE_MAPPINGS: tuple[CultureMapping, ...] = (
 )
 
 
-def multiplier(score: np.ndarray, elasticity: float, sign: int) -> np.ndarray:
-    """Return ``max(MIN_MULTIPLIER, 1 + sign * elasticity * (score - 50) / 50)``.
+def multiplier(score: np.ndarray, elasticity: float, sign: int, *,
+               floor: float = declared_default("culture_multiplier_floor")) -> np.ndarray:
+    """Return ``max(floor, 1 + sign * elasticity * (score - 50) / 50)``.
 
     >>> float(multiplier(np.array([75.0]), 0.4, +1)[0])
     1.2
     """
     raw = 1.0 + sign * elasticity * (np.asarray(score, dtype=float) - MIDPOINT) / MIDPOINT
-    return np.maximum(raw, MIN_MULTIPLIER)
+    return np.maximum(raw, floor)
 
 
 def culture_multipliers(hofstede: np.ndarray, params: ModelParameters) -> dict[str, np.ndarray]:
@@ -98,7 +95,8 @@ def culture_multipliers(hofstede: np.ndarray, params: ModelParameters) -> dict[s
     out: dict[str, np.ndarray] = {}
     for m in CULTURE_MAPPINGS:
         column = hofstede[:, HOFSTEDE_DIMENSIONS.index(m.dimension)]
-        out[m.name] = multiplier(column, getattr(params, m.elasticity), m.sign)
+        out[m.name] = multiplier(column, getattr(params, m.elasticity), m.sign,
+                                 floor=params.culture_multiplier_floor)
     return out
 
 

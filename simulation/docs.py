@@ -1,8 +1,8 @@
 """Regenerate the documentation tables that are derived from code (``python -m simulation.docs``).
 
-docs/PARAMETERS.md is generated whole; docs/ODD.md keeps its prose and has its process
-overview (from :data:`simulation.schedule.PHASES`), culture and metric tables replaced
-between markers. tests/test_docs.py fails when either is stale.
+docs/PARAMETERS.md, LEVERS.md and SPEC_FIELDS.md are generated whole; docs/ODD.md keeps
+its prose and has its process overview (from :data:`simulation.schedule.PHASES`), culture
+and metric tables replaced between markers. tests/test_docs.py fails when one is stale.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import get_args
 
 from simulation.culture import culture_markdown
+from simulation.declarations import declaration_of, declarations
 from simulation.metrics import METRICS
 from simulation.profiles import parameters_markdown
 
@@ -23,6 +24,37 @@ def metrics_markdown() -> str:
     rows = ["| metric | kind | unit | formula |", "|---|---|---|---|"]
     rows += [f"| `{m.name}` | {m.kind} | {m.unit} | {m.formula} |" for m in METRICS]
     return "\n".join(rows) + "\n"
+
+
+def _declared_row(name: str, field, fallback_default: str) -> str:
+    """A table row for a lever or shock field: default, range, unit, meaning and source."""
+    d = declaration_of(field, name)
+    if d is None:  # not a number (a choice, a flag, a list): what pydantic knows
+        return f"| `{name}` | {fallback_default} | {_bounds(field)} | | " \
+            f"{field.description or ''} | |"
+    return (f"| `{name}` | {fallback_default} | {d.range_text} | {d.unit} | {d.doc} "
+            f"| {d.source} |")
+
+
+def spec_fields_markdown() -> str:
+    """Every number of a market spec outside levers, shocks and parameters (SPEC_FIELDS.md)."""
+    from simulation.spec import MarketSpec
+
+    lines = ["# Spec fields", "",
+             "Generated from the spec classes (`simulation/spec.py`, "
+             "`simulation/provider_spec.py`) by `python -m simulation.docs`; do not edit.",
+             "Every number a market spec holds, declared once with its unit, default, range "
+             "and source. Behavioural parameters are in [PARAMETERS.md](PARAMETERS.md), levers "
+             "and shocks in [LEVERS.md](LEVERS.md). Sweeps take a factor's default bounds "
+             "from these ranges; `*` stands for a list index.", "",
+             "| path | default | range | unit | meaning | source or rationale |",
+             "|---|---|---|---|---|---|"]
+    for d in declarations(MarketSpec):
+        if d.path.startswith(("parameters.", "shocks.")) or ".levers." in d.path:
+            continue
+        lines.append(f"| `{d.path}` | `{d.default}` | {d.range_text} | {d.unit} | {d.doc} "
+                     f"| {d.source} |")
+    return "\n".join(lines) + "\n"
 
 
 def _bounds(field) -> str:
@@ -82,23 +114,25 @@ def levers_markdown() -> str:
     for cls in LEVER_CLASSES:
         lines += [f"## `{cls.name}`", "", (cls.__doc__ or "").strip(), "",
                   f"Acts through: {cls.mechanism}.", "",
-                  "| parameter | default | range | meaning |", "|---|---|---|---|"]
+                  "| parameter | default | range | unit | meaning | source or rationale |",
+                  "|---|---|---|---|---|---|"]
         for name, f in cls.model_fields.items():
             default = ("required" if f.is_required() else
                        f.default_factory() if f.default_factory else f.default)
-            lines.append(f"| `{name}` | `{default}` | {_bounds(f)} | {f.description or ''} |")
+            lines.append(_declared_row(name, f, f"`{default}`"))
         lines.append("")
     lines += ["# Shocks", "", "Declared in a spec's `shocks:` list with their timing and size.",
               ""]
     for cls in _shock_classes():
         kind = cls.model_fields["kind"].default
         lines += [f"## `{kind}`", "", (cls.__doc__ or "").strip(), "",
-                  "| field | default | range | meaning |", "|---|---|---|---|"]
+                  "| field | default | range | unit | meaning | source or rationale |",
+                  "|---|---|---|---|---|---|"]
         for name, f in cls.model_fields.items():
             if name == "kind":
                 continue
             default = "required" if f.is_required() else f"`{f.default}`"
-            lines.append(f"| `{name}` | {default} | {_bounds(f)} | {f.description or ''} |")
+            lines.append(_declared_row(name, f, default))
         lines.append("")
     return "\n".join(lines)
 
@@ -123,6 +157,7 @@ def main(docs: Path = DOCS) -> None:
     """Rewrite the generated documentation in place."""
     (docs / "PARAMETERS.md").write_text(parameters_markdown())
     (docs / "LEVERS.md").write_text(levers_markdown())
+    (docs / "SPEC_FIELDS.md").write_text(spec_fields_markdown())
     odd = docs / "ODD.md"
     odd.write_text(render_odd(odd.read_text()))
 

@@ -27,9 +27,6 @@ if TYPE_CHECKING:
 
 IN_TRANSIT = np.array([OrderState.PICKED, OrderState.SHIPPED, OrderState.CUSTOMS])
 
-INTERNATIONAL_LEG_SHARE = 0.8
-"""Share of door-to-door transit spent before customs (the rest is the domestic leg)."""
-
 
 def fifo_allocate(products: np.ndarray, stock: np.ndarray, capacity: int
                   ) -> tuple[np.ndarray, np.ndarray]:
@@ -62,8 +59,12 @@ def schedule(
     transit_days: np.ndarray,
     customs_days: np.ndarray,
     cross_border: np.ndarray,
+    international_leg_share: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Timeline of parcels picked on ``day``.
+
+    A cross-border parcel spends ``international_leg_share`` of its transit before customs
+    and the rest after.
 
     Returns:
         (t_ship, t_customs_in, t_customs_out, t_arrive); for domestic parcels the customs
@@ -73,10 +74,10 @@ def schedule(
     customs = np.where(cross_border, customs_days, 0.0)
     t_ship = np.broadcast_to(day + np.asarray(processing_days, dtype=float),
                              transit_days.shape).copy()
-    t_cin = np.where(cross_border, t_ship + INTERNATIONAL_LEG_SHARE * transit_days,
+    t_cin = np.where(cross_border, t_ship + international_leg_share * transit_days,
                      t_ship + transit_days)
     t_cout = t_cin + customs
-    t_arrive = np.where(cross_border, t_cout + (1 - INTERNATIONAL_LEG_SHARE) * transit_days,
+    t_arrive = np.where(cross_border, t_cout + (1 - international_leg_share) * transit_days,
                         t_cin)
     return t_ship, t_cin, t_cout, t_arrive
 

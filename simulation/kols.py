@@ -16,8 +16,11 @@ import numpy as np
 
 from simulation import live_commerce
 from simulation.metrics import Counter
-from simulation.parameters import KOL_TIER_TABLE, KolTier
+from simulation.parameters import KolTier, kol_tiers
 from simulation.regions import PLATFORMS
+
+CREDIBILITY_MAX = 1.0
+"""Credibility is a 0-1 scale: a KOL followers fully believe."""
 
 if TYPE_CHECKING:
     from simulation.model import MarketModel
@@ -188,7 +191,8 @@ def create_kols(model: MarketModel) -> list[KOL]:
     kols: list[KOL] = []
     if p.kols_per_region == 0:
         return kols
-    tier_shares = np.array([t.share_of_kols for t in KOL_TIER_TABLE])
+    tier_table = kol_tiers(p)
+    tier_shares = np.array([t.share_of_kols for t in tier_table])
     tier_shares /= tier_shares.sum()
     starts = np.concatenate([[0], np.cumsum(model.region_counts)])
     for r in range(model.regions.n):
@@ -197,14 +201,23 @@ def create_kols(model: MarketModel) -> list[KOL]:
             continue
         plat_share = model.regions.platform_share[r]
         plat_p = plat_share / plat_share.sum() if plat_share.sum() > 0 else None
-        tiers = rng.choice(len(KOL_TIER_TABLE), size=p.kols_per_region, p=tier_shares)
+        tiers = rng.choice(len(tier_table), size=p.kols_per_region, p=tier_shares)
         platforms = rng.choice(len(PLATFORMS), size=p.kols_per_region, p=plat_p)
+        member_platforms = pop.platforms[members]
+        users_on: dict[int, np.ndarray] = {}  # the region's users of each platform, made once
         for tier_i, plat in zip(tiers.tolist(), platforms.tolist(), strict=True):
-            tier = KOL_TIER_TABLE[tier_i]
-            users = members[(pop.platforms[members] >> plat) & 1 == 1]
+            tier = tier_table[tier_i]
+            users = users_on.get(plat)
+            if users is None:
+                users = users_on[plat] = members[(member_platforms >> plat) & 1 == 1]
             k = min(len(users), max(1, round(tier.follower_share * len(users))))
-            followers = np.sort(rng.choice(users, size=k, replace=False)) if k else users
-            cred = float(np.clip(tier.credibility + 0.1 * rng.standard_normal(), 0.05, 1.0))
+            followers = users
+            if k:
+                followers = rng.choice(users, size=k, replace=False)
+                followers.sort()
+            # Clipped credibility (plain floats: np.clip on a scalar costs microseconds).
+            cred = min(max(tier.credibility + p.kol_credibility_sd * rng.standard_normal(),
+                           p.kol_credibility_floor), CREDIBILITY_MAX)
             kols.append(KOL(model, r, plat, tier, followers, cred))
     return kols
 

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import partial
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
+import pandas as pd
+
+from simulation.ledger import Ledger
 
 if TYPE_CHECKING:
     from simulation.model import MarketModel
@@ -210,50 +216,11 @@ def count(model: MarketModel, sellers: np.ndarray, regions: np.ndarray, counter:
 FUNNEL_COLUMNS = ("unaware", "aware", "interested", "trusting", "buying", "sharing")
 """Funnel-table columns, in Stage order."""
 
-
-def measure(model: MarketModel) -> None:
-    """Today's metrics per region and in total into ``model.latest`` (for the reporters).
-
-    Also adds today's rows to the DataCollector's region and funnel tables. Regions and the
-    total are computed in one pass (the total is the last row).
-    """
-    n_regions = model.regions.n
-    counts = model.population.region_counts(n_regions)
-    profit = model.ledger.profit()  # (S, R + 1)
-    counters = model.counters
-
-    def with_total(by_region: np.ndarray) -> np.ndarray:
-        out = np.empty(n_regions + 1)
-        out[:n_regions] = by_region
-        out[n_regions] = by_region.sum()
-        return out
-
-    rows = compute_metrics(
-        np.vstack([counters.sum(axis=0), counters.sum(axis=(0, 1))]),
-        np.concatenate([profit[:, :n_regions].sum(axis=0), [profit.sum()]]),
-        with_total(counts["consumers"]), with_total(counts["aware"]),
-        with_total(counts["customers"]), with_total(counts["repeat_customers"]),
-        ratio(with_total(counts["trust_sum"]), with_total(counts["aware_pairs"])),
-    )
-    table = np.column_stack([rows[m] for m in METRIC_NAMES])  # (R + 1, metrics)
-    model.latest = {
-        "by_region": {m: v[:n_regions] for m, v in rows.items()},
-        "total": dict(zip(METRIC_NAMES, table[-1].tolist(), strict=True)),
-        "stage_counts": counts["stage"].sum(axis=0),
-        "seller_profit": profit.sum(axis=1),
-        "backlog": model.orders.backlog_by_warehouse(len(model.warehouse_list)),
-    }
-    dc = model.datacollector
-    step = model.steps
-    for code, values, stages in zip(model.regions.codes, table[:n_regions].tolist(),
-                                    counts["stage"].tolist(), strict=True):
-        dc.add_table_row("regions", {"step": step, "region": code,
-                                     **dict(zip(METRIC_NAMES, values, strict=True))})
-        dc.add_table_row("funnel", {"step": step, "region": code,
-                                    **dict(zip(FUNNEL_COLUMNS, stages, strict=True))})
+MARKET_TABLES = ("regions", "funnel")
+"""Tables the DataCollector offers: metrics and funnel stage counts per (day, region)."""
 
 
-# --- reporters (read what measure() computed today) -------------------------------------
+# --- reporters (read model.latest, computed from the day's record) ----------------------
 
 def total_metric(model: MarketModel, name: str) -> float:
     """Model reporter: a metric over all regions and sellers."""
@@ -290,7 +257,325 @@ def warehouse_backlog(agent: Warehouse) -> int:
     return int(agent.model.latest["backlog"][agent.index])
 
 
+# --- the daily record and the DataCollector that reads it ------------------------------
+
+SPARE_DAYS = 2
+"""Days preallocated beyond the horizon: day 0 at set-up, and one more for drivers that run
+the phases by hand and measure day 0 twice; longer runs grow the arrays."""
+
+GROWTH_FACTOR = 2
+"""How much the daily arrays grow when a run outlives them (amortised O(1) per day)."""
+
+N_POPULATION_COUNTS = 4
+"""Integer counts per region recorded daily from the population: consumers aware of a seller,
+with >= 1 and >= 2 paid orders, and aware (consumer, seller) pairs (mean trust's denominator)."""
+
+AGENT_REPORTERS = {
+    "seller": {"seller_profit": seller_profit, "seller_orders": seller_orders},
+    "warehouse": {"warehouse_stock": warehouse_stock, "warehouse_backlog": warehouse_backlog},
+}
+"""Per-agent columns by role; the names carry the agent type, so they never shadow a market
+metric of the same name (mesa.batch_run merges both into one row)."""
+
+
+class MarketDataCollector(mesa.DataCollector):
+    """Mesa's DataCollector for the market: records each day's raw state, computes metrics on read.
+
+    :meth:`collect` stores what the metrics are made of (copies of the counters and the
+    ledger's accounts, the population's counts per region, exchange rates, stock and backlog)
+    in arrays preallocated for the horizon; :attr:`model_vars`, :attr:`tables`, the agent-type
+    records and the DataFrames are computed from them for all days at once when read (cached
+    until the next collect). A day's numbers are the same floats a per-day computation gives:
+    every float reduction runs over the same elements in the same order. ``mesa.batch_run``
+    reads ``_collection_steps``, ``model_vars`` and ``_agenttype_records`` as usual.
+
+    Args:
+        model: the market, fully set up (its sellers and warehouses do not change later).
+        seller_type: the sellers' agent class (key of their agent-type reporters).
+        warehouse_type: the warehouses' agent class.
+    """
+
+    def __init__(self, model: MarketModel, seller_type: type, warehouse_type: type) -> None:
+        # Mesa's __init__ is not called: model_vars, tables and _agenttype_records are computed
+        # properties here, not the dicts it assigns. The reporters are declared as usual
+        # (batch_run reads their names) but never called: values come from the record.
+        self.model_reporters = {
+            **{m: partial(total_metric, name=m) for m in METRIC_NAMES},
+            "fx_index_mean": partial(fx_index_mean),
+            **{f"consumers_{col}": partial(stage_count, stage=k)
+               for k, col in enumerate(FUNNEL_COLUMNS)},
+        }
+        self.agent_reporters: dict = {}
+        self.agenttype_reporters: dict = {}
+        self._types = {"seller": seller_type, "warehouse": warehouse_type}
+        for role, reporters in AGENT_REPORTERS.items():
+            for name, reporter in reporters.items():
+                self._new_agenttype_reporter(self._types[role], name, reporter)
+        self._collection_steps: list[float] = []
+        self._agent_records: dict = {}
+        self._validated = True
+
+        pop = model.population
+        self._population = pop
+        self._codes = list(model.regions.codes)
+        n_regions = model.regions.n
+        self._n_regions = n_regions
+        self._consumers = pop.block_ends - pop.block_starts
+        nonempty = self._consumers > 0
+        self._starts = pop.block_starts[nonempty]
+        self._cols = None if nonempty.all() else np.flatnonzero(nonempty)
+        self._one_seller = pop.n_sellers == 1  # then aware pairs = aware consumers
+        # Per consumer: aware of a seller, >= 1 paid order, >= 2 (bytes, written as bools).
+        self._flags = np.zeros((N_POPULATION_COUNTS - 1, pop.n), dtype=np.uint8)
+        self._trust_known = np.zeros(pop.trust.shape, dtype=pop.trust.dtype)
+        self._stage_key = pop.stage_key_base.astype(np.intp)  # region * stages, for bincount
+        self._key = np.zeros(pop.n, dtype=np.intp)
+        self._agents = {
+            role: [(a.unique_id, a.index) for a in model.agents_by_type.get(cls, ())]
+            for role, cls in self._types.items()
+        }
+        self._warehouses = list(model.warehouse_list)
+        ends = np.cumsum([len(wh.stock) for wh in self._warehouses], dtype=np.int64)
+        self._shelves = [(int(e - len(wh.stock)), int(e))  # each warehouse's stock columns
+                         for wh, e in zip(self._warehouses, ends, strict=True)]
+        self._shapes = {
+            # Copies, not sums, where a day's sum would cost more than the copy: counters and
+            # accounts are reduced on read (about S x R x 45 floats a day).
+            "_step": ((), np.int64),
+            "_counters": (model.counters.shape, np.float64),
+            "_accounts": (model.ledger.accounts.shape, np.float64),
+            "_counts": ((N_POPULATION_COUNTS, n_regions), np.int64),
+            "_trust_sum": ((n_regions,), np.float64),
+            "_stage": ((n_regions * len(FUNNEL_COLUMNS),), np.int64),  # (region, stage)
+            "_fx": (np.shape(model.fx.index), np.float64),
+            "_stock": ((int(ends[-1]) if len(ends) else 0,), np.int64),  # per product
+            "_backlog": ((len(self._warehouses),), np.int64),
+        }
+        self._n = 0
+        self._allocate(model.spec.horizon_days + SPARE_DAYS)
+        self._cache: dict[str, object] = {}
+        self._cache_n = -1
+
+    def _allocate(self, capacity: int) -> None:
+        """(Re)allocate the daily arrays for ``capacity`` days, keeping what is recorded."""
+        for name, (shape, dtype) in self._shapes.items():
+            new = np.zeros((capacity, *shape), dtype=dtype)
+            if self._n:
+                new[: self._n] = getattr(self, name)[: self._n]
+            setattr(self, name, new)
+        self._capacity = capacity
+
+    # --- recording (every day) ------------------------------------------------------------
+    def collect(self, model: MarketModel) -> None:
+        """Record today's raw state (the metrics are computed when read)."""
+        i = self._n
+        if i == self._capacity:
+            self._allocate(self._capacity * GROWTH_FACTOR)
+        self._collection_steps.append(model.time)
+        self._step[i] = model.steps
+        self._counters[i] = model.counters
+        self._accounts[i] = model.ledger.accounts  # profit follows on read (see _profit)
+        self._record_population(i)
+        self._fx[i] = model.fx.index
+        if len(model.orders):  # no orders: no backlog (the row stays zero)
+            self._backlog[i] = model.orders.backlog_by_warehouse(len(self._warehouses))
+        stock = self._stock[i]
+        for wh, (start, end) in zip(self._warehouses, self._shelves, strict=True):
+            stock[start:end] = wh.stock
+        self._n = i + 1
+
+    def _record_population(self, i: int) -> None:
+        """Today's counts per region: those of ``ConsumerPopulation.region_counts``, fewer calls."""
+        pop = self._population
+        aware = pop.aware
+        flags = self._flags
+        is_set = flags.view(np.bool_)
+        trust_known = np.multiply(pop.trust, aware, out=self._trust_known)
+        if self._one_seller:
+            np.copyto(is_set[0], aware[:, 0])
+            total_orders = pop.orders[:, 0]
+            trust_known = trust_known[:, 0]
+        else:
+            aware_pairs = aware.sum(axis=1)
+            np.greater(aware_pairs, 0, out=is_set[0])
+            total_orders = pop.orders.sum(axis=1)
+            trust_known = trust_known.sum(axis=1)
+        np.greater_equal(total_orders, 1, out=is_set[1])
+        np.greater_equal(total_orders, 2, out=is_set[2])
+        # Integer counts are exact in any order; the trust sum repeats per_region's reduction.
+        cols, starts = self._cols, self._starts
+        counts = self._counts[i]
+        if cols is None:  # every region has consumers
+            np.add.reduceat(flags, starts, axis=1, dtype=np.int64, out=counts[:-1])
+            np.add.reduceat(trust_known, starts, dtype=np.float64, out=self._trust_sum[i])
+            if not self._one_seller:
+                np.add.reduceat(aware_pairs, starts, out=counts[-1])
+        else:
+            counts[:-1, cols] = np.add.reduceat(flags, starts, axis=1, dtype=np.int64)
+            self._trust_sum[i][cols] = np.add.reduceat(trust_known, starts, dtype=np.float64)
+            if not self._one_seller:
+                counts[-1, cols] = np.add.reduceat(aware_pairs, starts)
+        self._stage[i] = np.bincount(np.add(self._stage_key, pop.stage, out=self._key),
+                                     minlength=self._stage.shape[1])
+
+    # --- computing (on read) --------------------------------------------------------------
+    def _metrics(self, days: slice) -> dict[str, np.ndarray]:
+        """Every metric on the recorded ``days``: name -> (days, regions + 1), total last."""
+        n_regions = self._n_regions
+        profit = self._profit(days)
+        n = len(profit)
+        by_region_profit = np.empty((n, n_regions + 1))
+        by_region_profit[:, :n_regions] = profit[:, :, :n_regions].sum(axis=1)
+        by_region_profit[:, n_regions] = profit.reshape(n, -1).sum(axis=1)
+
+        def with_total(by_region: np.ndarray) -> np.ndarray:
+            out = np.empty((n, n_regions + 1))
+            out[:, :n_regions] = by_region
+            out[:, n_regions] = by_region.sum(axis=1)
+            return out
+
+        counts = self._counts[days]
+        if self._one_seller:  # one seller: aware pairs are aware consumers
+            counts = counts[:, [0, 1, 2, 0]]
+        aware, customers, repeat, pairs = (with_total(counts[:, k])
+                                           for k in range(N_POPULATION_COUNTS))
+        counters = self._counters[days]
+        by_region_counters = np.empty((n, n_regions + 1, N_COUNTERS))
+        by_region_counters[:, :n_regions] = counters.sum(axis=1)
+        by_region_counters[:, n_regions] = counters.sum(axis=(1, 2))
+        return compute_metrics(
+            by_region_counters, by_region_profit,
+            with_total(np.broadcast_to(self._consumers, (n, n_regions))),
+            aware, customers, repeat, ratio(with_total(self._trust_sum[days]), pairs),
+        )
+
+    def _profit(self, days: slice) -> np.ndarray:
+        """Ledger profit on the recorded ``days``: (days, sellers, regions + 1).
+
+        ``Ledger.profit`` itself, applied to the recorded accounts of all days at once (days
+        and sellers stacked as its sellers' axis), so profit keeps one definition.
+        """
+        accounts = self._accounts[days]
+        n_days, n_sellers = accounts.shape[:2]
+        stacked = SimpleNamespace(accounts=accounts.reshape(n_days * n_sellers,
+                                                            *accounts.shape[2:]))
+        return Ledger.profit(stacked).reshape(n_days, n_sellers, -1)
+
+    def _stages(self, days: slice) -> np.ndarray:
+        """Consumers per funnel stage on the recorded ``days``: (days, regions, stages)."""
+        return self._stage[days].reshape(-1, self._n_regions, len(FUNNEL_COLUMNS))
+
+    def _computed(self) -> dict[str, object]:
+        """Metric arrays over every recorded day (cached until the next collect)."""
+        if self._cache_n != self._n:
+            n, n_regions = self._n, self._n_regions
+            rows = self._metrics(slice(0, n))
+            self._cache = {
+                "rows": rows,
+                "fx_index_mean": self._fx[:n].reshape(n, -1).mean(axis=1),
+                "stage_counts": self._stages(slice(0, n)).sum(axis=1),
+                "region_step": np.repeat(self._step[:n], n_regions),
+                "region_code": self._codes * n,
+            }
+            self._cache_n = n
+        return self._cache
+
+    def _model_columns(self) -> dict[str, np.ndarray]:
+        """One array per model reporter, in the reporters' order."""
+        c = self._computed()
+        n_regions = self._n_regions
+        cols = {m: c["rows"][m][:, n_regions] for m in METRIC_NAMES}
+        cols["fx_index_mean"] = c["fx_index_mean"]
+        for k, col in enumerate(FUNNEL_COLUMNS):
+            cols[f"consumers_{col}"] = c["stage_counts"][:, k]
+        return cols
+
+    def _table_columns(self, table_name: str) -> dict[str, np.ndarray | list]:
+        """The columns of a computed table, one row per (day, region)."""
+        c = self._computed()
+        n_regions = self._n_regions
+        head = {"step": c["region_step"], "region": c["region_code"]}
+        if table_name == "regions":
+            return {**head, **{m: c["rows"][m][:, :n_regions].reshape(-1)
+                               for m in METRIC_NAMES}}
+        if table_name == "funnel":
+            stages = self._stage[: self._n].reshape(-1, len(FUNNEL_COLUMNS))  # (day, region)
+            return {**head, **{col: stages[:, k] for k, col in enumerate(FUNNEL_COLUMNS)}}
+        raise KeyError(f"no table {table_name!r}; known: {', '.join(MARKET_TABLES)}")
+
+    @property
+    def model_vars(self) -> dict[str, list]:
+        """Model reporter -> its value on each collected day (computed from the record)."""
+        return {name: v.tolist() for name, v in self._model_columns().items()}
+
+    @property
+    def tables(self) -> dict[str, dict[str, list]]:
+        """The region and funnel tables as Mesa keeps them: table -> column -> values."""
+        return {name: {col: v if isinstance(v, list) else v.tolist()
+                       for col, v in self._table_columns(name).items()}
+                for name in MARKET_TABLES}
+
+    @property
+    def _agenttype_records(self) -> dict[float, dict[type, list[tuple]]]:
+        """Mesa's per-agent records (time -> agent type -> (time, id, values...) per agent)."""
+        n = self._n
+        profit = self._profit(slice(0, n)).sum(axis=2).tolist()
+        orders = self._counters[:n, :, :, Counter.PAID].sum(axis=2).tolist()
+        stock = np.stack([self._stock[:n, a:b].sum(axis=1) for a, b in self._shelves],
+                         axis=1).tolist() if self._shelves else [[]] * n
+        backlog = self._backlog[:n].tolist()
+        sellers, warehouses = self._agents["seller"], self._agents["warehouse"]
+        records: dict[float, dict[type, list[tuple]]] = {}
+        for i, t in enumerate(self._collection_steps):
+            records[t] = {
+                self._types["seller"]: [(t, uid, profit[i][k], orders[i][k])
+                                        for uid, k in sellers],
+                self._types["warehouse"]: [(t, uid, stock[i][k], backlog[i][k])
+                                           for uid, k in warehouses],
+            }
+        return records
+
+    def add_table_row(self, table_name: str, row: dict, ignore_missing: bool = False) -> None:
+        """Refused: the market's tables are computed from the daily record."""
+        raise ValueError(f"table {table_name!r} is computed from the daily record; "
+                         "record what it needs in MarketDataCollector.collect instead")
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        """Model reporters by collected day (index 0, 1, ...), as Mesa's DataCollector gives."""
+        return pd.DataFrame(self._model_columns())
+
+    def totals_frame(self) -> pd.DataFrame:
+        """(step = collection index, one column per metric) over all regions and sellers.
+
+        The metric columns of :meth:`get_model_vars_dataframe` after a ``step`` column, built
+        directly (the run tables use it; reset_index and a column selection cost more).
+        """
+        n, n_regions = self._n, self._n_regions
+        rows = self._computed()["rows"]
+        return pd.DataFrame({"step": np.arange(n, dtype=np.int64),
+                             **{m: rows[m][:, n_regions] for m in METRIC_NAMES}})
+
+    def get_table_dataframe(self, table_name: str) -> pd.DataFrame:
+        """The 'regions' (metrics) or 'funnel' (stage counts) table, one row per day and region."""
+        return pd.DataFrame(self._table_columns(table_name))
+
+    def latest(self) -> dict:
+        """The last collected day's metrics: per region, in total, stages, profit, backlog."""
+        if self._cache.get("latest_n") != self._n:
+            last = self._n - 1
+            n_regions = self._n_regions
+            rows = self._metrics(slice(last, last + 1))
+            self._cache["latest"] = {
+                "by_region": {m: v[0, :n_regions] for m, v in rows.items()},
+                "total": {m: float(rows[m][0, n_regions]) for m in METRIC_NAMES},
+                "stage_counts": self._stages(slice(last, last + 1))[0].sum(axis=0),
+                "seller_profit": self._profit(slice(last, last + 1))[0].sum(axis=1),
+                "backlog": self._backlog[last].copy(),
+            }
+            self._cache["latest_n"] = self._n
+        return self._cache["latest"]
+
+
 def measurement_phase(model: MarketModel, day: int) -> None:
-    """Phase 'measurement': today's metrics, then Mesa's DataCollector reads them."""
-    measure(model)
+    """Phase 'measurement': the DataCollector records today's state (metrics follow on read)."""
     model.datacollector.collect(model)

@@ -6,8 +6,6 @@ ODD's process overview is generated from the same list).
 
 from __future__ import annotations
 
-from functools import partial
-
 import mesa
 import numpy as np
 from mesa.agentset import AgentSet
@@ -16,28 +14,20 @@ from pydantic import ValidationError
 from simulation import fulfilment
 from simulation.advertising import AdAudiences
 from simulation.checkout import PaymentRouting
-from simulation.consumers import Consumer, ConsumerPopulation, Exposures, Stage
+from simulation.consumers import Consumer, ConsumerPopulation, Exposures
 from simulation.culture import culture_multipliers
 from simulation.kols import KOL, KolFeed, create_kols
 from simulation.ledger import Account, Ledger
 from simulation.levers import apply_levers
 from simulation.live_commerce import LiveCommerce
 from simulation.metrics import (
-    FUNNEL_COLUMNS,
     METRIC_NAMES,
     N_COUNTERS,
     Counter,
+    MarketDataCollector,
     compute_metrics,
     count,
-    fx_index_mean,
-    measure,
     ratio,
-    seller_orders,
-    seller_profit,
-    stage_count,
-    total_metric,
-    warehouse_backlog,
-    warehouse_stock,
 )
 from simulation.network import build_social_graph
 from simulation.orders import OrderBook
@@ -139,6 +129,7 @@ class MarketModel(mesa.Model):
         self.graph = build_social_graph(
             self.population.region, p.mean_degree, p.degree_exponent,
             p.cross_region_tie_share, self.streams.graph,
+            min_weight_share=p.min_tie_weight_share,
         )
         self.degree = self.graph.degree()
         self.ad_audiences = AdAudiences(self)
@@ -151,26 +142,14 @@ class MarketModel(mesa.Model):
             seller.contract_kols(by_region)
         self.kol_feed = KolFeed(self)
 
-        self.latest: dict = {}
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                **{m: partial(total_metric, name=m) for m in METRIC_NAMES},
-                "fx_index_mean": partial(fx_index_mean),
-                **{f"consumers_{st.name.lower()}": partial(stage_count, stage=int(st))
-                   for st in Stage},
-            },
-            # Per-agent columns carry their agent type in the name, so they never shadow a
-            # market metric of the same name (mesa.batch_run merges both into one row).
-            agenttype_reporters={
-                Seller: {"seller_profit": seller_profit, "seller_orders": seller_orders},
-                Warehouse: {"warehouse_stock": warehouse_stock,
-                            "warehouse_backlog": warehouse_backlog},
-            },
-            tables={"regions": ["step", "region", *METRIC_NAMES],
-                    "funnel": ["step", "region", *FUNNEL_COLUMNS]},
-        )
-        measure(self)
+        # Records each day's state; metrics and tables are computed when read.
+        self.datacollector = MarketDataCollector(self, Seller, Warehouse)
         self.datacollector.collect(self)
+
+    @property
+    def latest(self) -> dict:
+        """The last measured day's metrics (per region, total, stages, seller profit, backlog)."""
+        return self.datacollector.latest()
 
     # --- wiring helpers -------------------------------------------------------------------
     def _create_providers(self, spec: MarketSpec) -> dict[str, PaymentProvider]:

@@ -17,11 +17,11 @@ import networkx as nx
 import numpy as np
 from scipy import sparse
 
-MIN_WEIGHT_SHARE = 0.25
-"""Smallest tie weight as a share of the mean (assumption: nobody is isolated by design)."""
+from simulation.parameters import declared_default
 
 
-def powerlaw_weights(n: int, mean: float, exponent: float, rng: np.random.Generator
+def powerlaw_weights(n: int, mean: float, exponent: float, rng: np.random.Generator, *,
+                     min_share: float = declared_default("min_tie_weight_share")
                      ) -> np.ndarray:
     """Pareto weights with tail exponent ``exponent`` (P(k) ~ k^-exponent), rescaled to ``mean``.
 
@@ -32,7 +32,7 @@ def powerlaw_weights(n: int, mean: float, exponent: float, rng: np.random.Genera
         return np.zeros(0)
     w = rng.pareto(exponent - 1.0, size=n) + 1.0  # Pareto(a) + 1 has tail exponent a + 1
     w *= mean / w.mean()
-    w = np.clip(w, MIN_WEIGHT_SHARE * mean, max(np.sqrt(n * mean), mean))
+    w = np.clip(w, min_share * mean, max(np.sqrt(n * mean), mean))
     return w * (mean / w.mean())
 
 
@@ -101,6 +101,8 @@ def build_social_graph(
     exponent: float,
     cross_region_share: float,
     rng: np.random.Generator,
+    *,
+    min_weight_share: float = declared_default("min_tie_weight_share"),
 ) -> SocialGraph:
     """Chung-Lu graph per region with a share of ties rewired across regions.
 
@@ -110,11 +112,12 @@ def build_social_graph(
         exponent: power-law exponent of the weights (heavy-tailed degree).
         cross_region_share: share of edges whose second end is drawn from everyone.
         rng: the model's generator.
+        min_weight_share: floor of a weight as a share of the mean.
     """
     n = len(region_of)
     if n < 2:
         return SocialGraph(np.zeros(n + 1, np.int64), np.zeros(0, np.int32))
-    w = powerlaw_weights(n, mean_degree, exponent, rng)
+    w = powerlaw_weights(n, mean_degree, exponent, rng, min_share=min_weight_share)
     bounds = np.flatnonzero(np.diff(region_of)) + 1
     starts = np.concatenate([[0], bounds])
     ends = np.concatenate([bounds, [n]])

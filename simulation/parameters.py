@@ -15,20 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
+from simulation.declarations import declare
 from simulation.yaml_loading import load_yaml_file_cached
 
 
 def P(default: float, lo: float, hi: float, unit: str, doc: str, source: str) -> Any:
     """Declare one parameter: default, closed range [lo, hi], unit, meaning and provenance."""
-    return Field(
-        default,
-        ge=lo,
-        le=hi,
-        description=doc,
-        json_schema_extra={"unit": unit, "source": source, "lo": lo, "hi": hi},
-    )
+    return declare(default, lo, hi, unit, doc, source)
 
 
 class ModelParameters(BaseModel):
@@ -51,6 +46,12 @@ class ModelParameters(BaseModel):
         0.01, 0.0, 0.5, "share of ties",
         "share of ties rewired to a consumer in another region (diaspora, travel)",
         "assumption: small, so regions stay mostly separate markets",
+    )
+
+    min_tie_weight_share: float = P(
+        0.25, 0.0, 1.0, "share of mean weight",
+        "floor of a consumer's tie weight (expected degree) as a share of the mean",
+        "assumption: nobody online is fully isolated; keeps the smallest degrees near 3",
     )
 
     # --- funnel (SICAS) -------------------------------------------------------------------
@@ -172,6 +173,13 @@ class ModelParameters(BaseModel):
         "assumption: feeds show a post to about half of close ties",
     )
 
+    satisfaction_cutoff: float = P(
+        0.5, 0.0, 1.0, "satisfaction (0-1)",
+        "satisfaction below which a buyer is unhappy: a negative review or share, stuck with "
+        "an unwanted item",
+        "definition: satisfied means more likely satisfied than not",
+    )
+
     # --- purchase decision ----------------------------------------------------------------
     purchase_occasion_rate: float = P(
         0.04, 0.0, 1.0, "1/day",
@@ -186,7 +194,8 @@ class ModelParameters(BaseModel):
     beta_trust: float = P(
         4.0, 0.0, 20.0, "utils per trust unit",
         "weight of trust above the threshold in the purchase utility",
-        "assumption",
+        "assumption: trust dominates the choice once a seller is considered (brief: trust "
+        "is the bottleneck)",
     )
     beta_price: float = P(
         1.5, 0.0, 20.0, "utils per day of income",
@@ -236,7 +245,33 @@ class ModelParameters(BaseModel):
     price_sensitivity_sigma: float = P(
         0.5, 0.0, 2.0, "log units",
         "s.d. of log price sensitivity across consumers",
-        "assumption",
+        "assumption: a factor of ~1.6 between the 16th and 84th percentile consumer",
+    )
+    brand_sensitivity_sigma: float = P(
+        0.3, 0.0, 2.0, "log units",
+        "s.d. of log brand/quality sensitivity across consumers (mean one before culture)",
+        "assumption: narrower than price sensitivity; culture and income set the level",
+    )
+    affinity_shape: float = P(
+        2.0, 0.1, 50.0, "1",
+        "Gamma shape of consumers' interest affinity for the category (mean one)",
+        "assumption: right-skewed interest, a minority of enthusiasts",
+    )
+    affinity_cap: float = P(
+        3.0, 1.0, 20.0, "multiple of mean affinity",
+        "largest affinity a consumer has (caps ad targeting weights)",
+        "assumption: bounds how much ad delivery can concentrate on one consumer",
+    )
+    interest_threshold_shape: float = P(
+        4.0, 0.5, 100.0, "1",
+        "Gamma shape of the attention a consumer needs to become interested (mean "
+        "interest_touches)",
+        "assumption: most need 2-5 touches (brief: 78% watch at least 3 pieces of content)",
+    )
+    trust_threshold_sd: float = P(
+        0.1, 0.0, 0.5, "trust units",
+        "s.d. of consumers' trust thresholds around trust_threshold (clipped to its range)",
+        "assumption: heterogeneous caution across consumers",
     )
     min_days_between_purchases: float = P(
         10.0, 0.0, 365.0, "days",
@@ -256,19 +291,19 @@ class ModelParameters(BaseModel):
     second_payment_method_rate: float = P(
         0.4, 0.0, 1.0, "probability",
         "chance a consumer also accepts a second payment method",
-        "assumption",
+        "assumption: many shoppers hold a card and a wallet",
     )
 
     # --- experience after delivery --------------------------------------------------------
     satisfaction_intercept: float = P(
         1.0, -10.0, 10.0, "logit",
         "satisfaction logit for an on-time delivery of average quality",
-        "assumption",
+        "assumption: most on-time orders of average quality satisfy",
     )
     satisfaction_quality_weight: float = P(
         3.0, 0.0, 20.0, "logit per quality unit",
         "weight of quality above 0.5 in satisfaction",
-        "assumption",
+        "assumption: quality is the second driver of satisfaction after lateness",
     )
     satisfaction_lateness_weight: float = P(
         0.5, 0.0, 20.0, "logit per patience unit",
@@ -278,7 +313,7 @@ class ModelParameters(BaseModel):
     satisfaction_noise: float = P(
         1.0, 0.0, 5.0, "logit",
         "s.d. of idiosyncratic satisfaction",
-        "assumption",
+        "assumption: idiosyncratic taste, so identical orders can disappoint",
     )
     review_rate: float = P(
         0.4, 0.0, 1.0, "probability",
@@ -303,7 +338,7 @@ class ModelParameters(BaseModel):
     loss_trust_penalty: float = P(
         0.5, 0.0, 1.0, "share of trust",
         "share of trust lost when a parcel is lost or an order cancelled",
-        "assumption",
+        "assumption: a lost parcel or cancellation costs most of the trust built",
     )
     return_dissatisfaction_weight: float = P(
         2.0, 0.0, 10.0, "multiplier",
@@ -328,39 +363,51 @@ class ModelParameters(BaseModel):
     rating_prior_negative: float = P(
         1.0, 0.0, 1000.0, "reviews",
         "pseudo-count of negative reviews in a new seller's public rating",
-        "assumption",
+        "assumption: a new seller's rating starts uncertain, not perfect",
     )
 
     # --- culture (Hofstede) elasticities; see simulation.culture --------------------------
     uai_risk_elasticity: float = P(
         0.5, 0.0, 2.0, "1",
         "risk weight change per 50 points of uncertainty avoidance above 50",
-        "Hofstede (2010): high UAI cultures avoid ambiguity and risk",
+        "literature: Hofstede (2010), high UAI cultures avoid ambiguity and risk"
+        " (direction; size assumed)",
     )
     idv_peer_elasticity: float = P(
         0.4, 0.0, 0.95, "1",
         "peer-influence change per 50 points of individualism below 50",
-        "Hofstede (2010): collectivist cultures weigh in-group opinions",
+        "literature: Hofstede (2010), collectivist cultures weigh in-group opinions"
+        " (direction; size assumed)",
     )
     pdi_authority_elasticity: float = P(
         0.4, 0.0, 0.95, "1",
         "KOL authority change per 50 points of power distance above 50",
-        "Hofstede (2010): high PDI cultures defer to status and authority",
+        "literature: Hofstede (2010), high PDI cultures defer to status and authority"
+        " (direction; size assumed)",
     )
     ivr_impulse_elasticity: float = P(
         0.5, 0.0, 0.95, "1",
         "impulse-buying change per 50 points of indulgence above 50",
-        "Hofstede (2010): indulgent cultures act on impulses",
+        "literature: Hofstede (2010), indulgent cultures act on impulses"
+        " (direction; size assumed)",
     )
     lto_loyalty_elasticity: float = P(
         0.3, 0.0, 0.95, "1",
         "loyalty (repurchase, trust memory) change per 50 points of LTO above 50",
-        "Hofstede (2010): long-term orientation values persistence",
+        "literature: Hofstede (2010), long-term orientation values persistence"
+        " (direction; size assumed)",
     )
     mas_brand_elasticity: float = P(
         0.3, 0.0, 0.95, "1",
         "brand/quality sensitivity change per 50 points of masculinity above 50",
-        "Hofstede (2010): masculine cultures value achievement and status goods",
+        "literature: Hofstede (2010), masculine cultures value achievement and status goods"
+        " (direction; size assumed)",
+    )
+
+    culture_multiplier_floor: float = P(
+        0.05, 0.0, 1.0, "multiplier",
+        "smallest value a culture multiplier takes (so culture never reverses a mechanism)",
+        "assumption: culture scales mechanisms, it does not switch their sign",
     )
 
     # --- KOLs -----------------------------------------------------------------------------
@@ -368,6 +415,146 @@ class ModelParameters(BaseModel):
         100, 0, 5_000, "KOLs",
         "number of KOL agents per region",
         "assumption: enough for a nano-to-mega pyramid in every region",
+    )
+    kol_credibility_sd: float = P(
+        0.1, 0.0, 0.5, "credibility units",
+        "s.d. of a KOL's credibility around its tier's",
+        "assumption: creators of one tier differ in how much followers believe them",
+    )
+    kol_credibility_floor: float = P(
+        0.05, 0.0, 1.0, "credibility units",
+        "lowest credibility a KOL has (draws below are raised to it)",
+        "assumption: a creator with followers keeps some credibility",
+    )
+    kol_nano_share_of_kols: float = P(
+        0.5, 0.0, 1.0, "share of KOLs",
+        "weight of the nano tier in a region's creator pyramid (normalised over tiers)",
+        "assumption: a pyramid of many small creators (brief: 1 head KOL + 100 KOCs)",
+    )
+    kol_nano_follower_share: float = P(
+        0.002, 0.0, 1.0, "share of platform users",
+        "followers of a nano KOL as a share of the platform's users in the region",
+        "assumption: tiers by follower count scaled to the modelled population",
+    )
+    kol_nano_credibility: float = P(
+        0.8, 0.0, 1.0, "credibility units",
+        "how much followers believe a nano KOL (mean of the tier)",
+        "brief: smaller creators (KOC) are seen as more authentic; assumption for size",
+    )
+    kol_nano_view_rate: float = P(
+        0.3, 0.0, 1.0, "share of followers",
+        "followers who see a nano KOL's post (organic reach)",
+        "facts: engagement falls with size (Instagram ER nano 2.2-6.2%, >1M ~1.5-2.5%); "
+        "views several times interactions (assumption: 10-30% reach)",
+    )
+    kol_nano_live_view_rate: float = P(
+        0.05, 0.0, 1.0, "share of followers",
+        "followers who watch a nano KOL's live-stream",
+        "assumption: a fraction of post reach, falling with size",
+    )
+    kol_micro_share_of_kols: float = P(
+        0.28, 0.0, 1.0, "share of KOLs",
+        "weight of the micro tier in a region's creator pyramid (normalised over tiers)",
+        "assumption: a pyramid of many small creators (brief: 1 head KOL + 100 KOCs)",
+    )
+    kol_micro_follower_share: float = P(
+        0.01, 0.0, 1.0, "share of platform users",
+        "followers of a micro KOL as a share of the platform's users in the region",
+        "assumption: tiers by follower count scaled to the modelled population",
+    )
+    kol_micro_credibility: float = P(
+        0.72, 0.0, 1.0, "credibility units",
+        "how much followers believe a micro KOL (mean of the tier)",
+        "brief: smaller creators (KOC) are seen as more authentic; assumption for size",
+    )
+    kol_micro_view_rate: float = P(
+        0.25, 0.0, 1.0, "share of followers",
+        "followers who see a micro KOL's post (organic reach)",
+        "facts: engagement falls with size (Instagram ER nano 2.2-6.2%, >1M ~1.5-2.5%); "
+        "views several times interactions (assumption: 10-30% reach)",
+    )
+    kol_micro_live_view_rate: float = P(
+        0.04, 0.0, 1.0, "share of followers",
+        "followers who watch a micro KOL's live-stream",
+        "assumption: a fraction of post reach, falling with size",
+    )
+    kol_mid_share_of_kols: float = P(
+        0.13, 0.0, 1.0, "share of KOLs",
+        "weight of the mid tier in a region's creator pyramid (normalised over tiers)",
+        "assumption: a pyramid of many small creators (brief: 1 head KOL + 100 KOCs)",
+    )
+    kol_mid_follower_share: float = P(
+        0.04, 0.0, 1.0, "share of platform users",
+        "followers of a mid KOL as a share of the platform's users in the region",
+        "assumption: tiers by follower count scaled to the modelled population",
+    )
+    kol_mid_credibility: float = P(
+        0.62, 0.0, 1.0, "credibility units",
+        "how much followers believe a mid KOL (mean of the tier)",
+        "brief: smaller creators (KOC) are seen as more authentic; assumption for size",
+    )
+    kol_mid_view_rate: float = P(
+        0.2, 0.0, 1.0, "share of followers",
+        "followers who see a mid KOL's post (organic reach)",
+        "facts: engagement falls with size (Instagram ER nano 2.2-6.2%, >1M ~1.5-2.5%); "
+        "views several times interactions (assumption: 10-30% reach)",
+    )
+    kol_mid_live_view_rate: float = P(
+        0.03, 0.0, 1.0, "share of followers",
+        "followers who watch a mid KOL's live-stream",
+        "assumption: a fraction of post reach, falling with size",
+    )
+    kol_macro_share_of_kols: float = P(
+        0.06, 0.0, 1.0, "share of KOLs",
+        "weight of the macro tier in a region's creator pyramid (normalised over tiers)",
+        "assumption: a pyramid of many small creators (brief: 1 head KOL + 100 KOCs)",
+    )
+    kol_macro_follower_share: float = P(
+        0.12, 0.0, 1.0, "share of platform users",
+        "followers of a macro KOL as a share of the platform's users in the region",
+        "assumption: tiers by follower count scaled to the modelled population",
+    )
+    kol_macro_credibility: float = P(
+        0.52, 0.0, 1.0, "credibility units",
+        "how much followers believe a macro KOL (mean of the tier)",
+        "brief: smaller creators (KOC) are seen as more authentic; assumption for size",
+    )
+    kol_macro_view_rate: float = P(
+        0.15, 0.0, 1.0, "share of followers",
+        "followers who see a macro KOL's post (organic reach)",
+        "facts: engagement falls with size (Instagram ER nano 2.2-6.2%, >1M ~1.5-2.5%); "
+        "views several times interactions (assumption: 10-30% reach)",
+    )
+    kol_macro_live_view_rate: float = P(
+        0.025, 0.0, 1.0, "share of followers",
+        "followers who watch a macro KOL's live-stream",
+        "assumption: a fraction of post reach, falling with size",
+    )
+    kol_mega_share_of_kols: float = P(
+        0.03, 0.0, 1.0, "share of KOLs",
+        "weight of the mega tier in a region's creator pyramid (normalised over tiers)",
+        "assumption: a pyramid of many small creators (brief: 1 head KOL + 100 KOCs)",
+    )
+    kol_mega_follower_share: float = P(
+        0.3, 0.0, 1.0, "share of platform users",
+        "followers of a mega KOL as a share of the platform's users in the region",
+        "assumption: tiers by follower count scaled to the modelled population",
+    )
+    kol_mega_credibility: float = P(
+        0.45, 0.0, 1.0, "credibility units",
+        "how much followers believe a mega KOL (mean of the tier)",
+        "brief: smaller creators (KOC) are seen as more authentic; assumption for size",
+    )
+    kol_mega_view_rate: float = P(
+        0.12, 0.0, 1.0, "share of followers",
+        "followers who see a mega KOL's post (organic reach)",
+        "facts: engagement falls with size (Instagram ER nano 2.2-6.2%, >1M ~1.5-2.5%); "
+        "views several times interactions (assumption: 10-30% reach)",
+    )
+    kol_mega_live_view_rate: float = P(
+        0.02, 0.0, 1.0, "share of followers",
+        "followers who watch a mega KOL's live-stream",
+        "assumption: a fraction of post reach, falling with size",
     )
     kol_fee_per_1k_followers_usd: float = P(
         15.0, 0.0, 500.0, "USD per 1000 followers per post",
@@ -377,12 +564,12 @@ class ModelParameters(BaseModel):
     kol_posts_per_week: float = P(
         2.0, 0.0, 14.0, "posts per week",
         "posts a contracted KOL makes for the seller",
-        "assumption",
+        "assumption: two sponsored posts a week per contracted creator",
     )
     live_streams_per_month: float = P(
         2.0, 0.0, 30.0, "streams per month",
         "live-streams a contracted KOL runs for the seller",
-        "assumption",
+        "assumption: a stream every other week per contracted creator",
     )
     live_reach_base_share: float = P(
         0.5, 0.0, 1.0, "share",
@@ -404,12 +591,12 @@ class ModelParameters(BaseModel):
     hub_processing_days: float = P(
         2.0, 0.0, 30.0, "days",
         "pick-pack time at the China hub",
-        "assumption",
+        "assumption: one to two days of pick-pack at a busy export hub",
     )
     overseas_processing_days: float = P(
         1.0, 0.0, 30.0, "days",
         "pick-pack time at an overseas warehouse",
-        "assumption",
+        "assumption: same-day to next-day dispatch from a local warehouse",
     )
     transit_cv: float = P(
         0.3, 0.0, 2.0, "1",
@@ -424,7 +611,7 @@ class ModelParameters(BaseModel):
     local_return_cost_usd: float = P(
         4.0, 0.0, 100.0, "USD per return",
         "cost of a local return to an overseas warehouse",
-        "assumption",
+        "assumption: a domestic return label and restocking in the region",
     )
     cross_border_return_cost_usd: float = P(
         15.0, 0.0, 200.0, "USD per return",
@@ -439,7 +626,7 @@ class ModelParameters(BaseModel):
     max_backorder_days: float = P(
         14.0, 0.0, 120.0, "days",
         "a paid order waiting for stock longer than this is cancelled and refunded",
-        "assumption",
+        "assumption: marketplaces cancel orders unshipped after ~2-3 weeks",
     )
     warehouse_capacity_per_1k_consumers: float = P(
         5.0, 0.01, 1_000.0, "orders per day per 1000 consumers",
@@ -449,7 +636,7 @@ class ModelParameters(BaseModel):
     false_positive_rate: float = P(
         0.01, 0.0, 0.5, "probability",
         "share of legitimate checkouts declined by fraud screening",
-        "assumption",
+        "assumption: fraud screens decline a few percent of good orders",
     )
     chargeback_fee_usd: float = P(
         15.0, 0.0, 200.0, "USD per chargeback",
@@ -530,6 +717,12 @@ class ModelParameters(BaseModel):
         "assumption: van delivery ~0.15-0.25 kg per parcel",
     )
 
+    international_leg_share: float = P(
+        0.8, 0.0, 1.0, "share of transit days",
+        "part of a direct parcel's transit before it reaches the destination's customs",
+        "assumption: the line haul and export handling take most of a direct parcel's trip",
+    )
+
     # --- performance knobs (no effect on behaviour) ---------------------------------------
     order_compaction_interval: int = P(
         30, 1, 3650, "days",
@@ -550,19 +743,23 @@ class KolTier:
     live_view_rate: float  # share of followers who watch a live-stream
 
 
-KOL_TIER_TABLE: tuple[KolTier, ...] = (
-    # Organic reach (views per follower) falls with size, as engagement does (facts:
-    # Instagram ER nano 2.2-6.2%, >1M ~1.5-2.5%); views are several times interactions
-    # (assumption: ~10-30% organic reach). Smaller creators are seen as more authentic
-    # (brief: KOC). follower_share and the pyramid are assumptions (brief: 1 head KOL +
-    # 100 KOCs + 1,000 sharers).
-    KolTier("nano", 0.50, 0.002, 0.80, 0.30, 0.05),
-    KolTier("micro", 0.28, 0.01, 0.72, 0.25, 0.04),
-    KolTier("mid", 0.13, 0.04, 0.62, 0.20, 0.03),
-    KolTier("macro", 0.06, 0.12, 0.52, 0.15, 0.025),
-    KolTier("mega", 0.03, 0.30, 0.45, 0.12, 0.02),
-)
-"""The influencer pyramid; numbers are per tier, see the comment for sources."""
+KOL_TIER_NAMES: tuple[str, ...] = ("nano", "micro", "mid", "macro", "mega")
+"""Influencer tiers by follower count, smallest first (each has ``kol_<tier>_*`` parameters)."""
+
+
+def kol_tiers(params: ModelParameters) -> tuple[KolTier, ...]:
+    """The influencer pyramid of a parameter set, one :class:`KolTier` per tier, smallest first.
+
+    Tier shares are relative weights, normalised over the tiers.
+    """
+    shares = [getattr(params, f"kol_{t}_share_of_kols") for t in KOL_TIER_NAMES]
+    total = sum(shares)
+    return tuple(
+        KolTier(t, share / total if total > 0 else 1.0 / len(KOL_TIER_NAMES),
+                *(getattr(params, f"kol_{t}_{col}")
+                  for col in ("follower_share", "credibility", "view_rate", "live_view_rate")))
+        for t, share in zip(KOL_TIER_NAMES, shares, strict=True)
+    )
 
 
 def load_calibration(path: Path) -> dict[str, float]:
@@ -584,6 +781,11 @@ def load_calibration(path: Path) -> dict[str, float]:
             raise ValueError(f"{path.name}: parameters.{name} = {value} outside "
                              f"[{extra['lo']}, {extra['hi']}]")
     return {k: float(v) for k, v in values.items()}
+
+
+def declared_default(name: str) -> Any:
+    """The declared default of parameter ``name`` (for pure functions' keyword defaults)."""
+    return ModelParameters.model_fields[name].default
 
 
 PRIOR_DEFAULTS: dict[str, float] = {

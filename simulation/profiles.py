@@ -23,9 +23,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from simulation.parameters import (
-    KOL_TIER_TABLE,
     ModelParameters,
     ParameterInfo,
+    kol_tiers,
     load_calibration,
     parameter_table,
 )
@@ -123,10 +123,12 @@ def parameters_markdown(profile: str = DEFAULT_PROFILE) -> str:
         "",
         "## KOL tiers",
         "",
+        "The `kol_<tier>_*` parameters above, as the pyramid they make (shares normalised).",
+        "",
         "| tier | share of KOLs | follower share | credibility | post reach | live reach |",
         "|---|---|---|---|---|---|",
     ]
-    for t in KOL_TIER_TABLE:
+    for t in kol_tiers(default_parameters(profile)):
         lines.append(
             f"| {t.name} | {t.share_of_kols:g} | {t.follower_share:g} | {t.credibility:g} "
             f"| {t.view_rate:g} | {t.live_view_rate:g} |"

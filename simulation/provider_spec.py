@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from simulation.declarations import declare
+
 PaymentMethodName = Literal["card", "wallet", "bank_transfer", "cod", "bnpl"]
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
@@ -24,10 +26,18 @@ class PaymentProviderSpec(BaseModel):
     methods: list[PaymentMethodName] = Field(min_length=1)
     # Coverage is the provider's own: codes outside the model are simply not used.
     regions: list[str] | Literal["all"] = "all"
-    fee_rate: float = Field(0.035, ge=0, le=0.5, description="share of order value")
-    fx_spread: float = Field(0.02, ge=0, le=0.5, description="share of order value")
-    fraud_screening: float = Field(0.5, ge=0, le=1, description="share of fraud blocked")
-    settlement_days: int = Field(7, ge=0, le=180)
+    fee_rate: float = declare(
+        0.035, 0, 0.5, "share of order value", "processing fee charged to the seller",
+        "assumption: card processors charge ~3-4% on cross-border sales")
+    fx_spread: float = declare(
+        0.02, 0, 0.5, "share of order value", "currency-conversion margin on the price paid",
+        "assumption: 1-3% conversion margins of card schemes and wallets")
+    fraud_screening: float = declare(
+        0.5, 0, 1, "share of fraud blocked", "fraud attempts the provider stops",
+        "assumption: basic screening; brief: AI screening reaches 98% detection")
+    settlement_days: int = declare(
+        7, 0, 180, "days", "days from payment to the seller's payout",
+        "brief: a cross-border licence cut settlement from 30 to 3 days")
 
 
 DEFAULT_PROVIDERS: tuple[PaymentProviderSpec, ...] = (

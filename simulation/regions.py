@@ -10,6 +10,9 @@ recorded as ``"user override"``.
 from __future__ import annotations
 
 import copy
+import functools
+import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -42,6 +45,9 @@ MACRO_REGIONS = Literal[
     "East Asia",
     "Africa",
 ]
+
+CATALOG_CACHE_SIZE = 32
+"""Validated catalogs kept in memory (per file version and overrides): every model loads one."""
 
 SHARE_SUM_TOLERANCE = 0.01
 """How far a mix of shares may be from 1 before the catalog is rejected (rounding in sources)."""
@@ -276,8 +282,9 @@ def _read_yaml(path: Path | str) -> dict[str, Any]:
     return data
 
 
+@functools.cache
 def default_catalog_path() -> Path:
-    """Path of the catalog shipped inside the package."""
+    """Path of the catalog shipped inside the package (found once: it does not move)."""
     return Path(str(resources.files("simulation") / "data" / "regions.yaml"))
 
 
@@ -292,14 +299,53 @@ def load_catalog(
         overrides: ``{"regions": {"BR": {"customs_delay_days": 9}}}``-shaped mapping or a YAML
             path. New region codes may be added with a complete region entry.
 
+    Every model loads its catalog, so a validated catalog is kept per file version (and
+    overrides) and shared: it is frozen, treat it as read-only.
+
     Raises:
         pydantic.ValidationError: naming the field path, the value and the allowed range.
     """
-    raw = _read_yaml(path or default_catalog_path())
+    path = path or default_catalog_path()
+    try:
+        key = (_file_version(path), _overrides_key(overrides))
+    except (OSError, TypeError, ValueError):  # not cacheable: validate afresh (and report)
+        return _validate_catalog(path, overrides)
+    catalog = _CATALOGS.pop(key, None)
+    if catalog is None:
+        catalog = _validate_catalog(path, overrides)
+        while len(_CATALOGS) >= CATALOG_CACHE_SIZE:
+            del _CATALOGS[next(iter(_CATALOGS))]  # the least recently used
+    _CATALOGS[key] = catalog  # (re)inserted last: most recently used
+    return catalog
+
+
+def _validate_catalog(path: Path | str, overrides: Mapping[str, Any] | Path | str | None
+                      ) -> Catalog:
+    """Read, merge and validate a catalog (the uncached work of :func:`load_catalog`)."""
+    raw = _read_yaml(path)
     if overrides is not None:
         ov = _read_yaml(overrides) if isinstance(overrides, str | Path) else dict(overrides)
         raw = _deep_merge(raw, ov)
     return Catalog.model_validate(raw)
+
+
+def _file_version(path: Path | str) -> tuple[str, int, int]:
+    """A file's identity and version: resolved path, modification time (ns) and size."""
+    stat = os.stat(path)
+    return str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size
+
+
+def _overrides_key(overrides: Mapping[str, Any] | Path | str | None) -> object:
+    """A hashable key for catalog overrides (TypeError when they do not serialise)."""
+    if overrides is None:
+        return None
+    if isinstance(overrides, str | Path):
+        return _file_version(overrides)
+    return json.dumps(overrides, sort_keys=True, allow_nan=False)
+
+
+_CATALOGS: dict[tuple, Catalog] = {}
+"""Validated catalogs by (file version, overrides key), least recently used first."""
 
 
 @dataclass(frozen=True)

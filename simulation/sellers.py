@@ -16,7 +16,7 @@ import numpy as np
 from simulation import advertising, data_protection, logistics, pricing
 from simulation.ledger import Account
 from simulation.levers import Mechanics
-from simulation.parameters import KOL_TIER_TABLE
+from simulation.parameters import kol_tiers
 from simulation.regions import SHIPPING_MODES
 from simulation.spec import KOL_TIERS, SellerSpec
 from simulation.warehouses import HUB, Warehouse, customs_mean, direct_transit_mean
@@ -112,7 +112,7 @@ class Seller(mesa.Agent):
 
         for r in np.flatnonzero(weekly > 0).tolist():
             pool = kols_by_region.get(r, [])
-            for t_i, tier in enumerate(KOL_TIER_TABLE):
+            for t_i, tier in enumerate(kol_tiers(p)):
                 budget = weekly[r] * mix[t_i]
                 candidates = [k for k in pool if k.tier.name == tier.name and (
                     mech.kol_platforms is None or k.platform in mech.kol_platforms)]

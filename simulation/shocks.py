@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from simulation.declarations import declare
 from simulation.regions import PLATFORMS, SHIPPING_MODES
 
 if TYPE_CHECKING:
@@ -31,8 +32,11 @@ class FxShock(BaseModel):
     acted_on_by: ClassVar[tuple[str, ...]] = ("simulation.pricing",)  # local-currency prices
     kind: Literal["fx_shock"] = "fx_shock"
     region: str
-    day: int = Field(ge=1)
-    log_change: float = Field(ge=-2, le=2, description="change of log local units per USD")
+    day: int = declare(..., 1, 3_650, "day", "the day it strikes (1 = first simulated day)",
+                         "scenario input")
+    log_change: float = declare(
+        ..., -2, 2, "log local units per USD", "change of the exchange rate (+ = devaluation)",
+        "scenario input: 2015-2023 emerging-market devaluations reached 0.3-0.7 in log terms")
 
     def apply(self, model: MarketModel, day: int) -> None:
         """Move the exchange rate on the day."""
@@ -50,9 +54,11 @@ class LogisticsDisruption(BaseModel):
     kind: Literal["logistics_disruption"] = "logistics_disruption"
     region: str | Literal["all"] = "all"
     mode: ModeName = "all"
-    start_day: int = Field(ge=1)
-    end_day: int = Field(ge=1)
-    delay_factor: float = Field(1.0, ge=1, le=20, description="multiplies transit days")
+    start_day: int = declare(..., 1, 3_650, "day", "first day of the disruption", "scenario input")
+    end_day: int = declare(..., 1, 3_650, "day", "last day of the disruption", "scenario input")
+    delay_factor: float = declare(
+        1.0, 1, 20, "multiplier", "multiplies transit days in the window",
+        "scenario input: the 2024 Red Sea diversions added ~10-14 days to 30-40 (x1.3-1.5)")
     closed: bool = Field(False, description="parcels wait at the hub until the end")
 
     @model_validator(mode="after")
@@ -90,10 +96,16 @@ class RegulationTightening(BaseModel):
         "simulation.data_protection", "simulation.pricing", "simulation.warehouses")  # in order
     kind: Literal["regulation_tightening"] = "regulation_tightening"
     region: str
-    day: int = Field(ge=1)
-    privacy_strictness: float | None = Field(None, ge=0, le=1, description="new strictness")
-    de_minimis_usd: float | None = Field(None, ge=0, le=100_000, description="new threshold")
-    extra_customs_days: float = Field(0.0, ge=0, le=60)
+    day: int = declare(..., 1, 3_650, "day", "the day it strikes (1 = first simulated day)",
+                         "scenario input")
+    privacy_strictness: float | None = declare(
+        None, 0, 1, "strictness (0-1)", "new privacy strictness (None: unchanged)",
+        "scenario input: 1 is a GDPR-like regime (see the region catalog)")
+    de_minimis_usd: float | None = declare(
+        None, 0, 100_000, "USD", "new duty-free threshold (None: unchanged)",
+        "scenario input: e.g. the 2025 US removal of its USD 800 de minimis")
+    extra_customs_days: float = declare(0.0, 0, 60, "days", "added customs clearance days",
+                                        "scenario input")
 
     def apply(self, model: MarketModel, day: int) -> None:
         """Change the region's rules on the day."""
@@ -115,7 +127,8 @@ class DataBreach(BaseModel):
     acted_on_by: ClassVar[tuple[str, ...]] = ("simulation.data_protection",)
     kind: Literal["data_breach"] = "data_breach"
     seller: str
-    day: int = Field(ge=1)
+    day: int = declare(..., 1, 3_650, "day", "the day it strikes (1 = first simulated day)",
+                         "scenario input")
 
     def apply(self, model: MarketModel, day: int) -> None:
         """Trigger the breach."""
@@ -135,7 +148,8 @@ class PlatformBan(BaseModel):
     kind: Literal["platform_ban"] = "platform_ban"
     region: str
     platform: Literal["tiktok", "facebook", "instagram", "youtube", "local"]
-    day: int = Field(ge=1)
+    day: int = declare(..., 1, 3_650, "day", "the day it strikes (1 = first simulated day)",
+                         "scenario input")
 
     def apply(self, model: MarketModel, day: int) -> None:
         """Remove the platform from the region's consumers."""
@@ -154,7 +168,9 @@ class PeakSale(BaseModel):
     acted_on_by: ClassVar[tuple[str, ...]] = ("simulation.consumers",)  # purchase occasions
     kind: Literal["peak_sale"] = "peak_sale"
     days: list[int] = Field(min_length=1)
-    occasion_multiplier: float = Field(3.0, ge=1, le=50)
+    occasion_multiplier: float = declare(
+        3.0, 1, 50, "multiplier", "purchase-occasion rate on sale days",
+        "assumption: mega-sale days (11.11, Ramadan) bring ~3x the daily orders")
 
     @model_validator(mode="after")
     def _days(self) -> PeakSale:

@@ -21,8 +21,9 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from simulation.declarations import declare
 from simulation.levers import Levers
-from simulation.parameters import ModelParameters
+from simulation.parameters import KOL_TIER_NAMES, ModelParameters
 from simulation.profiles import DEFAULT_PROFILE, resolve_parameters
 from simulation.provider_spec import DEFAULT_PROVIDERS, PaymentProviderSpec
 from simulation.regions import PAYMENT_METHODS, SHIPPING_MODES
@@ -37,8 +38,8 @@ ShippingModeName = Literal["express_air", "postal_air", "ecommerce_line", "sea_f
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 
-KOL_TIERS: tuple[str, ...] = ("nano", "micro", "mid", "macro", "mega")
-"""Influencer tiers by follower count, smallest first."""
+KOL_TIERS: tuple[str, ...] = KOL_TIER_NAMES
+"""Influencer tiers by follower count, smallest first (declared in :mod:`simulation.parameters`)."""
 
 
 class ProductSpec(BaseModel):
@@ -48,9 +49,15 @@ class ProductSpec(BaseModel):
 
     name: str = Field(min_length=1)
     category: Category = "apparel"
-    price_usd: float = Field(25.0, gt=0, le=100_000, description="list price, USD")
-    unit_cost_usd: float = Field(9.0, ge=0, le=100_000, description="landed factory cost, USD")
-    quality: float = Field(0.55, ge=0, le=1, description="perceived quality, 0-1")
+    price_usd: float = declare(
+        25.0, 0, 100_000, "USD", "list price", "scenario input: a typical social-commerce "
+        "apparel price (brief: visual categories suit social selling)", lo_open=True)
+    unit_cost_usd: float = declare(
+        9.0, 0, 100_000, "USD per unit", "landed factory cost",
+        "scenario input: assumption of a ~60% gross margin for Chinese exporters")
+    quality: float = declare(
+        0.55, 0, 1, "quality units (0-1)", "perceived quality",
+        "scenario input: assumption, slightly above the market's average (0.5)")
     green: bool = Field(False, description="green product and packaging")
 
     @model_validator(mode="after")
@@ -67,9 +74,13 @@ class BudgetSplit(BaseModel):
 
     model_config = _STRICT
 
-    ads: float = Field(0.6, ge=0, le=1)
-    kols: float = Field(0.4, ge=0, le=1)
-    referral: float = Field(0.0, ge=0, le=1)
+    ads: float = declare(0.6, 0, 1, "share of budget", "share of marketing spent on ads",
+                         "scenario input: assumption, paid social ads lead an entrant's mix")
+    kols: float = declare(0.4, 0, 1, "share of budget", "share of marketing spent on KOLs",
+                          "scenario input: assumption, creators take the rest")
+    referral: float = declare(0.0, 0, 1, "share of budget",
+                              "share of marketing reserved for referral rebates",
+                              "scenario input: none without the viral_referral lever")
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> BudgetSplit:
@@ -84,20 +95,25 @@ class ReplenishmentSpec(BaseModel):
 
     model_config = _STRICT
 
-    review_period_days: int = Field(7, ge=1, le=365, description="days between stock reviews")
-    factory_lead_time_days: float = Field(
-        10.0, ge=0, le=180, description="factory to China hub, days"
-    )
-    safety_factor: float = Field(
-        1.3, ge=0, le=10, description="order-up-to level as multiple of forecast cover"
-    )
-    forecast_window_days: int = Field(14, ge=1, le=365, description="moving-average window")
-    initial_stock_days: float = Field(
-        30.0, ge=0, le=365, description="opening stock, in days of prior demand"
-    )
-    prior_daily_orders_per_1k: float = Field(
-        0.5, ge=0, le=1_000, description="demand assumed before any sales, per 1000 consumers"
-    )
+    review_period_days: int = declare(
+        7, 1, 365, "days", "days between stock reviews",
+        "assumption: weekly review, common for cross-border sellers")
+    factory_lead_time_days: float = declare(
+        10.0, 0, 180, "days", "factory to China hub lead time",
+        "assumption: 1-2 weeks for made-to-stock goods")
+    safety_factor: float = declare(
+        1.3, 0, 10, "multiple of cover", "order-up-to level as a multiple of forecast cover",
+        "assumption: ~30% buffer over expected demand")
+    forecast_window_days: int = declare(
+        14, 1, 365, "days", "moving-average window of the demand forecast",
+        "assumption: two weeks smooths weekly cycles")
+    initial_stock_days: float = declare(
+        30.0, 0, 365, "days of demand", "opening stock, in days of prior demand",
+        "assumption: a month of cover at launch")
+    prior_daily_orders_per_1k: float = declare(
+        0.5, 0, 1_000, "orders per day per 1000 consumers",
+        "demand assumed before any sales (sizes opening stock)",
+        "assumption: a cautious launch forecast")
 
 
 class FulfilmentSpec(BaseModel):
@@ -109,9 +125,9 @@ class FulfilmentSpec(BaseModel):
     overseas_warehouses: list[str] = Field(
         default_factory=list, description="region codes with an overseas warehouse"
     )
-    overseas_fixed_cost_per_1k_daily: float = Field(
-        2.0, ge=0, le=10_000, description="USD per day per 1000 consumers served"
-    )
+    overseas_fixed_cost_per_1k_daily: float = declare(
+        2.0, 0, 10_000, "USD per day per 1000 consumers", "overseas warehouse fixed cost",
+        "assumption: rent and staff of a shared third-party warehouse")
 
 
 def _default_products() -> list[ProductSpec]:
@@ -135,27 +151,29 @@ class SellerSpec(BaseModel):
     home_region: str | None = Field(None, description="for a local seller: its region code")
     target_regions: list[str] | None = Field(None, description="None = every model region")
     products: list[ProductSpec] = Field(default_factory=_default_products, min_length=1)
-    marketing_budget_per_1k_daily: float = Field(
-        3.0, ge=0, le=100_000, description="USD per day per 1000 consumers targeted"
-    )
+    marketing_budget_per_1k_daily: float = declare(
+        3.0, 0, 100_000, "USD per day per 1000 consumers", "marketing budget",
+        "scenario input: assumption, an entrant's modest budget")
     budget_split: BudgetSplit = Field(default_factory=BudgetSplit)
-    kol_tier_mix: dict[str, float] = Field(
+    kol_tier_mix: dict[str, float] = declare(
+        None, 0, 1, "share of KOL budget", "share of the KOL budget by tier (normalised)",
+        "assumption: weighted to small creators (brief: 1 head KOL + 100 KOCs)", check=False,
         default_factory=lambda: {"nano": 0.3, "micro": 0.3, "mid": 0.2, "macro": 0.15,
-                                 "mega": 0.05},
-        description="share of KOL budget by tier",
-    )
-    live_stream_discount: float = Field(0.1, ge=0, le=0.9)
-    referral_rebate_usd: float = Field(
-        0.0, ge=0, le=1_000, description="rebate per referred friend's purchase"
-    )
+                                 "mega": 0.05})
+    live_stream_discount: float = declare(
+        0.1, 0, 0.9, "share of list price", "price cut during a live-stream",
+        "assumption: live-stream coupons of ~10%")
+    referral_rebate_usd: float = declare(
+        0.0, 0, 1_000, "USD per referred purchase", "rebate per referred friend's purchase",
+        "scenario input: none without the viral_referral lever")
     fulfilment: FulfilmentSpec = Field(default_factory=FulfilmentSpec)
     replenishment: ReplenishmentSpec = Field(default_factory=ReplenishmentSpec)
     payment_providers: list[PaymentProviderSpec] = Field(
         default_factory=lambda: list(DEFAULT_PROVIDERS), min_length=1
     )
-    compliance_spend_per_1k_daily: float = Field(
-        0.2, ge=0, le=10_000, description="USD per day per 1000 consumers on data compliance"
-    )
+    compliance_spend_per_1k_daily: float = declare(
+        0.2, 0, 10_000, "USD per day per 1000 consumers", "data-compliance spend",
+        "assumption: minimal compliance without the data_compliance lever")
     certified: bool = Field(False, description="third-party credit certification")
     levers: Levers = Field(default_factory=Levers, description="strategy levers switched on")
 
@@ -183,8 +201,11 @@ class MarketSpec(BaseModel):
 
     name: str = Field("baseline", min_length=1)
     regions: list[str] | None = Field(None, description="region codes; None = whole catalog")
-    n_consumers: int = Field(20_000, ge=1, le=20_000_000)
-    horizon_days: int = Field(180, ge=1, le=3_650)
+    n_consumers: int = declare(
+        20_000, 1, 20_000_000, "consumers", "modelled consumers over all regions",
+        "engineering: enough for stable region shares; scale by region population weights")
+    horizon_days: int = declare(180, 1, 3_650, "days", "simulated days",
+                                "scenario input: half a year covers launch and repurchase")
     sellers: list[SellerSpec] = Field(default_factory=lambda: [SellerSpec()], min_length=1)
     profile: str = Field(
         DEFAULT_PROFILE,

@@ -210,7 +210,7 @@ class Warehouse(mesa.Agent):
             carbon = np.full(n, p.carbon_last_mile_kg * mech.carbon_factor[-1])
         cost = cost + mech.extra_cost_per_order
         t_ship, t_cin, t_cout, t_arrive = fulfilment.schedule(
-            0.0, processing, transit, customs, cross
+            0.0, processing, transit, customs, cross, p.international_leg_share
         )
         book["state"][rows] = OrderState.PICKED
         book["warehouse"][rows] = self.index

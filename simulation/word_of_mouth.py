@@ -102,7 +102,7 @@ def share(
     """
     p = pop.params
     r = pop.region[consumers]
-    happy = satisfaction >= 0.5
+    happy = satisfaction >= p.satisfaction_cutoff
     boost = np.where(referral_active, 1.0 + p.referral_share_uplift, 1.0)
     p_pos = np.clip(p.share_rate * pop.culture["share_propensity"][r] * boost, 0, 1)
     p_neg = np.clip(p.negative_share_rate * pop.culture["share_propensity"][r], 0, 1)

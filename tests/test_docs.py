@@ -19,6 +19,12 @@ def test_lever_doc_is_current():
     assert (DOCS / "LEVERS.md").read_text() == levers_markdown(), HINT
 
 
+def test_spec_field_doc_is_current():
+    from simulation.docs import spec_fields_markdown
+
+    assert (DOCS / "SPEC_FIELDS.md").read_text() == spec_fields_markdown(), HINT
+
+
 def test_odd_tables_are_current():
     odd = (DOCS / "ODD.md").read_text()
     assert render_odd(odd) == odd, HINT

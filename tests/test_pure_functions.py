@@ -70,7 +70,7 @@ def test_fifo_allocate_respects_capacity_then_stock():
 
 def test_schedule_and_transit_state_cross_border():
     t_ship, t_cin, t_cout, t_arr = fulfilment.schedule(
-        10.0, 2.0, np.array([10.0]), np.array([3.0]), np.array([True])
+        10.0, 2.0, np.array([10.0]), np.array([3.0]), np.array([True]), 0.8
     )
     assert (t_ship[0], t_cin[0], t_cout[0], t_arr[0]) == (12.0, 20.0, 23.0, 25.0)
     states = [fulfilment.transit_state(d, t_ship, t_cin, t_cout, t_arr, np.array([True]))[0]
@@ -81,7 +81,7 @@ def test_schedule_and_transit_state_cross_border():
 
 def test_schedule_domestic_has_no_customs():
     _, t_cin, t_cout, t_arr = fulfilment.schedule(
-        0.0, 1.0, np.array([2.0]), np.array([5.0]), np.array([False])
+        0.0, 1.0, np.array([2.0]), np.array([5.0]), np.array([False]), 0.8
     )
     assert t_cin[0] == t_cout[0] == t_arr[0] == 3.0
 

@@ -124,7 +124,7 @@ def test_bounds_outside_the_declared_range_name_the_field_and_range():
      "factors.0.levels: required"),
     ([{"path": "parameters.trust_threshold", "levels": [0.2]}], {"method": "lhs", "n": 4},
      "factors.0.levels: only for full_factorial"),
-    ([{"path": "sellers.0.marketing_budget_per_1k_daily"}], {"method": "lhs", "n": 4},
+    ([{"path": "sellers.0.certified"}], {"method": "lhs", "n": 4},
      "factors.0.bounds: required"),
     ([{"path": "parameters.share_rate"}, {"path": "parameters.share_rate"}],
      {"method": "lhs", "n": 4}, "duplicate path"),
@@ -145,10 +145,19 @@ def test_bad_outcome_names_are_rejected():
                          outcomes=["gmv@BR"]))
 
 
+def test_a_bound_outside_a_declared_range_is_refused_with_the_sweep_spec():
+    with pytest.raises(ValidationError,
+                       match=r"\[-1, 5\] outside the declared range \[0, 100000\]"):
+        sweep([{"path": "sellers.0.marketing_budget_per_1k_daily", "bounds": [-1, 5]}],
+              {"method": "lhs", "n": 4})
+
+
 def test_a_bound_giving_an_invalid_spec_fails_before_any_run(tmp_path):
-    spec = sweep([{"path": "sellers.0.marketing_budget_per_1k_daily", "bounds": [-1, 5]}],
+    # region overrides are checked against the region catalog when points are planned
+    spec = sweep([{"path": "region_overrides.ID.customs_delay_days", "bounds": [-5, 5]}],
                  {"method": "lhs", "n": 4})
-    with pytest.raises(SweepSpecError, match=r"(?s)factors\.0\.bounds.*greater than or equal"):
+    with pytest.raises(SweepSpecError,
+                       match=r"(?s)factors\.0\.bounds: .*customs_delay_days: value -5"):
         run_sweep(spec, tmp_path / "out", progress=False)
     assert not (tmp_path / "out").exists()
 

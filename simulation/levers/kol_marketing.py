@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from simulation.declarations import declare
 from simulation.levers.base import Lever, rebalance
 from simulation.regions import PLATFORMS
 
@@ -18,13 +19,25 @@ class KolMarketing(Lever):
     name = "kol_marketing"
     mechanism = "KOL bookings: reach and trust transfer to followers"
 
-    budget_share: float = Field(0.5, ge=0, le=1, description="share of marketing budget")
-    tier_mix: dict[str, float] = Field(
+    budget_share: float = declare(
+        0.5, 0, 1, "share of budget",
+        "share of marketing spent on KOLs",
+        "assumption: KOL-led entry strategy")
+    tier_mix: dict[str, float] = declare(
+        None, 0, 1, "share of KOL budget",
+        "share of the KOL budget by tier (normalised)",
+        "brief: creator pyramid weighted to KOCs (1 head KOL + 100 KOCs)", check=False,
         default_factory=lambda: {"nano": 0.4, "micro": 0.3, "mid": 0.2, "macro": 0.1,
                                  "mega": 0.0})
     platforms: list[str] | None = Field(None, description="None: any platform")
-    posts_per_week: float = Field(2.0, ge=0, le=14)
-    commission_rate: float = Field(0.1, ge=0, le=0.5, description="share of live sales")
+    posts_per_week: float = declare(
+        2.0, 0, 14, "posts per week",
+        "posts per contracted KOL",
+        "assumption: two sponsored posts a week")
+    commission_rate: float = declare(
+        0.1, 0, 0.5, "share of live sales",
+        "commission paid to the KOL on live-stream sales",
+        "assumption: 10-20% creator commissions on TikTok Shop")
 
     @model_validator(mode="after")
     def _check(self) -> KolMarketing:

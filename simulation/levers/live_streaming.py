@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from simulation.declarations import declare
 from simulation.levers.base import Lever
 
 DAYS_PER_MONTH = 30.0
@@ -22,9 +23,18 @@ class LiveStreaming(Lever):
     name = "live_streaming"
     mechanism = "stream frequency, live discount, impulse occasions; stock reserve"
 
-    streams_per_month: float = Field(4.0, ge=0, le=30)
-    discount: float = Field(0.15, ge=0, le=0.9, description="share off the list price")
-    stock_reserve_days: float = Field(7.0, ge=0, le=90, description="extra days of cover")
+    streams_per_month: float = declare(
+        4.0, 0, 30, "streams per month",
+        "live-streams per KOL",
+        "assumption: weekly live-streams")
+    discount: float = declare(
+        0.15, 0, 0.9, "share of list price",
+        "price cut during the live-stream",
+        "assumption: live-stream coupons of 10-20%")
+    stock_reserve_days: float = declare(
+        7.0, 0, 90, "days of demand",
+        "extra stock held for live-stream spikes",
+        "assumption: a week's cover for the burst (brief: spikes hit the supply chain)")
     schedule: Literal["synchronised", "spread"] = Field(
         "synchronised", description="all KOLs stream on the same event days, or at random")
 

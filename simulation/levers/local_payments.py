@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from simulation.declarations import declare
 from simulation.levers.base import Lever
 from simulation.provider_spec import PaymentProviderSpec
 
@@ -26,10 +27,22 @@ class LocalPayments(Lever):
         default_factory=lambda: ["wallet", "bank_transfer", "cod", "bnpl"], min_length=1
     )
     regions: list[str] | Literal["all"] = "all"
-    fee_rate: float = Field(0.03, ge=0, le=0.5)
-    fx_spread: float = Field(0.015, ge=0, le=0.5)
-    fraud_screening: float = Field(0.5, ge=0, le=1)
-    settlement_days: int = Field(5, ge=0, le=180)
+    fee_rate: float = declare(
+        0.03, 0, 0.5, "share of order value",
+        "processing fee of the local provider",
+        "assumption: local methods cost ~2-3%")
+    fx_spread: float = declare(
+        0.015, 0, 0.5, "share of order value",
+        "conversion margin of the local provider",
+        "assumption: local acquirers convert at ~1-2%")
+    fraud_screening: float = declare(
+        0.5, 0, 1, "share of fraud blocked",
+        "fraud attempts the local provider stops",
+        "assumption: as the default card provider")
+    settlement_days: int = declare(
+        5, 0, 180, "days",
+        "days from payment to payout",
+        "assumption: local licensed channels settle within a week")
 
     def configure(self, spec):
         """Append the local provider to the seller's providers."""

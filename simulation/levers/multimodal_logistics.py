@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
+from simulation.declarations import declare
 from simulation.levers.base import Lever
 from simulation.regions import SHIPPING_MODES
 
@@ -22,7 +21,10 @@ class MultimodalLogistics(Lever):
     name = "multimodal_logistics"
     mechanism = "mode by product value: transit days, parcel cost, loss and carbon per parcel"
 
-    threshold_usd: float = Field(40.0, ge=0, le=100_000, description="list price, USD")
+    threshold_usd: float = declare(
+        40.0, 0, 100_000, "USD",
+        "list price above which a parcel goes by express air (below: sea)",
+        "brief: high-value by air/express, low-value by sea")
     high_value_mode: Mode = "express_air"
     low_value_mode: Mode = "sea_freight"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from simulation.declarations import declare
 from simulation.levers.base import Lever
 
 
@@ -19,12 +20,14 @@ class OverseasWarehouse(Lever):
     mechanism = "local stock: shorter delivery, no customs, local returns; inbound sea freight"
 
     regions: list[str] = Field(min_length=1, description="region codes to open a warehouse in")
-    fixed_cost_per_1k_daily: float = Field(
-        2.0, ge=0, le=10_000, description="USD per day per 1000 consumers in the region"
-    )
-    safety_factor: float = Field(
-        1.3, ge=0, le=10, description="order-up-to multiple of forecast cover (all warehouses)"
-    )
+    fixed_cost_per_1k_daily: float = declare(
+        2.0, 0, 10_000, "USD per day per 1000 consumers",
+        "fixed cost of each overseas warehouse",
+        "assumption: rent and staff of a shared third-party warehouse")
+    safety_factor: float = declare(
+        1.3, 0, 10, "multiple of cover",
+        "order-up-to level as a multiple of forecast cover (all warehouses)",
+        "assumption: as the seller's default replenishment")
 
     def configure(self, spec):
         """Add the warehouses, their fixed cost and the stock policy to the seller."""

@@ -7,8 +7,7 @@ trust.
 
 from __future__ import annotations
 
-from pydantic import Field
-
+from simulation.declarations import declare
 from simulation.levers.base import Lever
 
 
@@ -18,10 +17,19 @@ class PaymentSecurity(Lever):
     name = "payment_security"
     mechanism = "fraud screening strength; technical trust"
 
-    screening: float = Field(0.88, ge=0, le=1, description="share of fraud blocked")
+    screening: float = declare(
+        0.88, 0, 1, "share of fraud blocked",
+        "fraud attempts blocked by hardened screening",
+        "brief: PCI DSS platforms hold fraud <= 0.3% vs 1.2% (PayPal 2023)")
     tokenisation: bool = True
-    extra_fee_rate: float = Field(0.003, ge=0, le=0.1, description="added to provider fees")
-    technical_trust_bonus: float = Field(0.05, ge=0, le=1, description="relative trust rise")
+    extra_fee_rate: float = declare(
+        0.003, 0, 0.1, "share of order value",
+        "fee added to every provider's",
+        "assumption: fraud tools cost ~0.1-0.5% of volume")
+    technical_trust_bonus: float = declare(
+        0.05, 0, 1, "relative trust rise",
+        "trust rise from visible encryption and tokenisation",
+        "brief: technical trust (encryption, tokenisation); assumption for size")
 
     def configure(self, spec):
         """Replace the seller's providers by hardened copies of them."""

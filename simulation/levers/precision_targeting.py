@@ -8,8 +8,8 @@ regimes. Holding more data raises the breach hazard.
 from __future__ import annotations
 
 import numpy as np
-from pydantic import Field
 
+from simulation.declarations import declare
 from simulation.levers.base import Lever
 
 
@@ -19,12 +19,22 @@ class PrecisionTargeting(Lever):
     name = "precision_targeting"
     mechanism = "ad targeting sharpness (affinity of who sees ads); breach hazard"
 
-    first_party_data_share: float = Field(0.7, ge=0, le=1, description="consumers profiled")
-    targeting_power: float = Field(3.0, ge=1, le=10, description="exponent on affinity")
-    consent_rate: float = Field(0.85, ge=0, le=1, description="consent under a lax regime")
-    strict_regime_consent_loss: float = Field(
-        0.4, ge=0, le=1, description="share of consent lost at strictness 1 (GDPR)"
-    )
+    first_party_data_share: float = declare(
+        0.7, 0, 1, "share of consumers",
+        "consumers the seller has profiled",
+        "assumption: a CRM covering most past visitors")
+    targeting_power: float = declare(
+        3.0, 1, 10, "exponent",
+        "affinity exponent of ad delivery with the seller's data",
+        "assumption: sharper than the platforms' default of 1")
+    consent_rate: float = declare(
+        0.85, 0, 1, "share of consumers",
+        "consumers who consent to profiling under a lax regime",
+        "assumption: opt-out regimes keep most users")
+    strict_regime_consent_loss: float = declare(
+        0.4, 0, 1, "share of consent",
+        "consent lost at privacy strictness 1 (GDPR)",
+        "assumption: opt-in banners lose ~30-50% of consent")
 
     def tune(self, mech, regions) -> None:
         """Sharper targeting where data and consent allow; more data at risk."""

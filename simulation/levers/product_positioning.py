@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
+from simulation.declarations import declare
 from simulation.levers.base import Lever
 
 POSITIONS = {
@@ -28,9 +27,18 @@ class ProductPositioning(Lever):
     mechanism = "price, unit cost and quality of the products"
 
     strategy: Literal["value", "brand"] = "value"
-    price_factor: float | None = Field(None, gt=0, le=10, description="None: strategy default")
-    cost_factor: float | None = Field(None, gt=0, le=10)
-    quality_shift: float | None = Field(None, ge=-1, le=1)
+    price_factor: float | None = declare(
+        None, 0, 10, "multiplier",
+        "list price relative to the seller's (None: the strategy's)",
+        "assumption: see POSITIONS in this module", lo_open=True)
+    cost_factor: float | None = declare(
+        None, 0, 10, "multiplier",
+        "unit cost relative to the seller's (None: the strategy's)",
+        "assumption: see POSITIONS in this module", lo_open=True)
+    quality_shift: float | None = declare(
+        None, -1, 1, "quality units",
+        "shift of perceived quality (None: the strategy's)",
+        "assumption: see POSITIONS in this module")
 
     def configure(self, spec):
         """Reprice and re-spec the products."""

@@ -5,8 +5,7 @@ Mechanism: a certified seller starts with more trust (certification_trust_bonus)
 
 from __future__ import annotations
 
-from pydantic import Field
-
+from simulation.declarations import declare
 from simulation.levers.base import Lever
 
 
@@ -16,7 +15,10 @@ class SellerCreditCertification(Lever):
     name = "seller_credit_certification"
     mechanism = "initial trust (institutional trust transfer)"
 
-    fee_per_1k_daily: float = Field(0.1, ge=0, le=1_000, description="USD per 1000 consumers")
+    fee_per_1k_daily: float = declare(
+        0.1, 0, 1_000, "USD per day per 1000 consumers",
+        "third-party certification fee",
+        "assumption: annual certification fee spread over days")
 
     def configure(self, spec):
         """Mark the seller certified."""

@@ -7,8 +7,7 @@ stock-outs, lower holding cost.
 
 from __future__ import annotations
 
-from pydantic import Field
-
+from simulation.declarations import declare
 from simulation.levers.base import Lever
 
 
@@ -18,18 +17,30 @@ class SmallBatchReplenishment(Lever):
     name = "small_batch_replenishment"
     mechanism = "review period and lead time (shorter cover, smaller batches)"
 
-    review_period_days: int = Field(2, ge=1, le=365, description="days between reviews")
-    factory_lead_time_days: float = Field(4.0, ge=0, le=180, description="nearby suppliers")
+    review_period_days: int = declare(
+        2, 1, 365, "days",
+        "days between stock reviews",
+        "assumption: SHEIN-style reviews every two days (brief)")
+    factory_lead_time_days: float = declare(
+        4.0, 0, 180, "days",
+        "lead time from nearby suppliers",
+        "assumption: near-shored small batches (brief: small batch, fast return)")
     # Agile supply shortens the cover (review period and lead time); the buffer ratio, the
     # forecast and the opening stock stay the seller's own unless set: a shorter forecast
     # window doubles forecast noise and a thinner opening stock is a launch decision, and
     # neither is what the agile-supply figures measure (Deloitte 2024).
-    safety_factor: float | None = Field(
-        None, ge=0, le=10, description="order-up-to multiple of cover; none: the seller's")
-    forecast_window_days: int | None = Field(
-        None, ge=1, le=365, description="moving-average window; none: the seller's")
-    initial_stock_days: float | None = Field(
-        None, ge=0, le=365, description="opening stock in days of demand; none: the seller's")
+    safety_factor: float | None = declare(
+        None, 0, 10, "multiple of cover",
+        "order-up-to multiple of cover (None: the seller's)",
+        "assumption: agile supply keeps the seller's buffer ratio (Deloitte 2024 measures cover)")
+    forecast_window_days: int | None = declare(
+        None, 1, 365, "days",
+        "moving-average window (None: the seller's)",
+        "assumption: as safety_factor")
+    initial_stock_days: float | None = declare(
+        None, 0, 365, "days of demand",
+        "opening stock (None: the seller's)",
+        "assumption: a launch decision, not agile supply")
 
     def configure(self, spec):
         """Replace the review period and lead time, and any other field that is set."""

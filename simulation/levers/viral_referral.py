@@ -7,8 +7,7 @@ rebate (brief: fission marketing, Pinduoduo-style group buying).
 
 from __future__ import annotations
 
-from pydantic import Field
-
+from simulation.declarations import declare
 from simulation.levers.base import Lever, rebalance
 
 
@@ -18,10 +17,22 @@ class ViralReferral(Lever):
     name = "viral_referral"
     mechanism = "sharing rate, invitations, group-buy price for referred buyers"
 
-    rebate_usd: float = Field(3.0, ge=0, le=1_000, description="per referred first purchase")
-    group_buy_discount: float = Field(0.1, ge=0, le=0.5, description="share off for invitees")
-    invite_threshold: int = Field(3, ge=0, le=100, description="ties needed to earn rebates")
-    budget_share: float = Field(0.2, ge=0, le=1, description="share reserved for rebates")
+    rebate_usd: float = declare(
+        3.0, 0, 1_000, "USD per referred purchase",
+        "rebate paid to the sharer for a referred first purchase",
+        "assumption: Pinduoduo-style cash rebates of a few USD")
+    group_buy_discount: float = declare(
+        0.1, 0, 0.5, "share of list price",
+        "price cut for an invited friend's purchase",
+        "assumption: group-buy prices ~10% below solo")
+    invite_threshold: int = declare(
+        3, 0, 100, "ties",
+        "ties a buyer needs to be able to earn rebates",
+        "assumption: a group of 3 (brief: family group-buys of 3-5 households)")
+    budget_share: float = declare(
+        0.2, 0, 1, "share of budget",
+        "share of marketing reserved for rebates",
+        "assumption: a fifth of the budget")
 
     def configure(self, spec):
         """Switch the referral programme on and reserve its budget share."""
