@@ -51,6 +51,10 @@ class Stage(IntEnum):
     SHARING = 5
 
 
+_TRUSTING, _BUYING, _SHARING = int(Stage.TRUSTING), int(Stage.BUYING), int(Stage.SHARING)
+"""Stages as plain ints for the choice phase's comparisons (no enum conversion per call)."""
+
+
 def unique_sorted(a: np.ndarray) -> np.ndarray:
     """Sorted unique values via sort (numpy's hash-based unique is slow on large int keys)."""
     if len(a) == 0:
@@ -127,6 +131,19 @@ class Offers:
     promised_days: np.ndarray
     rating: np.ndarray  # (S, R) public positive-review share
     group_buy: np.ndarray  # (S,) price cut for invited first-time buyers
+
+
+@dataclass
+class PurchaseOccasions:
+    """Today's purchase occasions: regular ones, then live-stream impulses."""
+
+    consumer: np.ndarray
+    is_live: np.ndarray  # bool: an impulse occasion from a live-stream
+    live_seller: np.ndarray  # the streaming seller, -1 on a regular occasion
+    live_kol: np.ndarray  # KOL whose stream gave the occasion, -1 on a regular one
+
+    def __len__(self) -> int:
+        return len(self.consumer)
 
 
 @dataclass
@@ -438,43 +455,83 @@ class ConsumerPopulation:
         their affinity (and, for past customers, by cultural loyalty); live-stream viewers
         may get an impulse occasion restricted to the streaming seller at the live price.
         The choice is multinomial logit over available, trusted alternatives plus an outside
-        option of utility 0.
+        option of utility 0. (:meth:`purchase_occasions` then :meth:`choose`.)
+        """
+        occasions = self.purchase_occasions(day, rng, live_consumers, live_sellers, live_kols,
+                                            occasion_boost)
+        return self.choose(occasions, offers, rng)
+
+    def purchase_occasions(
+        self,
+        day: int,
+        rng: np.random.Generator,
+        live_consumers: np.ndarray,
+        live_sellers: np.ndarray,
+        live_kols: np.ndarray,
+        occasion_boost: float = 1.0,
+    ) -> PurchaseOccasions:
+        """Today's purchase occasions, regular ones first (see :meth:`decide`).
+
+        A live viewer already given a regular occasion, or in an order episode, gets no
+        impulse occasion; of several streams the first queued wins.
         """
         p = self.params
-        rested = (day - self.last_purchase) >= p.min_days_between_purchases
-        cand = np.flatnonzero((self.stage == Stage.TRUSTING) & rested)
-        customer = self.customer[cand]
-        rate = p.purchase_occasion_rate * occasion_boost * self.affinity[cand] * np.where(
-            customer, self.loyalty[cand], 1.0
-        )
-        regular = cand[rng.random(len(cand)) < rate]
+        stage = self.stage
+        # Rested: day - last_purchase >= the minimum gap (compared without an n-sized difference).
+        last_ok = day - p.min_days_between_purchases
+        cand = (stage == _TRUSTING).nonzero()[0]
+        cand = cand[self.last_purchase[cand] <= last_ok]
+        if len(cand):
+            customer = self.customer[cand]
+            rate = p.purchase_occasion_rate * occasion_boost * self.affinity[cand] * np.where(
+                customer, self.loyalty[cand], 1.0
+            )
+            regular = cand[rng.random(len(cand)) < rate]
+        else:
+            regular = cand  # a draw of size 0 would not move the generator
+        n_regular = len(regular)
 
         # Live-stream impulse occasions (one per consumer per day, first stream wins).
-        live_consumers = np.asarray(live_consumers, dtype=np.int64)
-        in_episode = (self.stage == Stage.BUYING) | (self.stage == Stage.SHARING)
-        ok = ~in_episode[live_consumers] & rested[live_consumers]
-        lc, ls, lk = live_consumers[ok], np.asarray(live_sellers)[ok], np.asarray(live_kols)[ok]
-        if len(lc):
-            first = np.unique(lc, return_index=True)[1]
-            lc, ls, lk = lc[first], ls[first], lk[first]
-            in_regular = np.isin(lc, regular)
-            lc, ls, lk = lc[~in_regular], ls[~in_regular], lk[~in_regular]
+        if len(live_consumers):
+            live_consumers = np.asarray(live_consumers, dtype=np.int64)
+            st = stage[live_consumers]
+            ok = (st != _BUYING) & (st != _SHARING) & (self.last_purchase[live_consumers]
+                                                       <= last_ok)
+            lc = live_consumers[ok]
+            ls, lk = np.asarray(live_sellers)[ok], np.asarray(live_kols)[ok]
+            if len(lc) > 1:
+                first = _first_of_each(lc)
+                lc, ls, lk = lc[first], ls[first], lk[first]
+            if len(lc) and n_regular:
+                fresh = ~_sorted_contains(regular, lc)
+                lc, ls, lk = lc[fresh], ls[fresh], lk[fresh]
+            if len(lc):
+                return PurchaseOccasions(
+                    consumer=np.concatenate([regular, lc]),
+                    is_live=np.concatenate([np.zeros(n_regular, bool), np.ones(len(lc), bool)]),
+                    live_seller=np.concatenate([np.full(n_regular, -1), ls]),
+                    live_kol=np.concatenate([np.full(n_regular, -1), lk]).astype(np.int64),
+                )
+        none = np.empty(n_regular, np.int64)
+        none.fill(-1)
+        # Read-only from here on, so the two "no seller / no KOL" columns can share one array.
+        return PurchaseOccasions(regular, np.zeros(n_regular, bool), none, none)
 
-        consumers = np.concatenate([regular, lc])
-        is_live = np.concatenate([np.zeros(len(regular), bool), np.ones(len(lc), bool)])
-        live_seller = np.concatenate([np.full(len(regular), -1), ls])
-        live_kol = np.concatenate([np.full(len(regular), -1), lk]).astype(np.int64)
+    def choose(self, occasions: PurchaseOccasions, offers: Offers, rng: np.random.Generator
+               ) -> PurchaseRequests:
+        """Multinomial-logit choice of everyone with an occasion (one uniform each)."""
+        consumers = occasions.consumer
         if len(consumers) == 0:
             empty = np.zeros(0, np.int64)
             return PurchaseRequests(empty, empty, empty)
-
-        u = self.utility(consumers, offers, is_live, live_seller)
+        u = self.utility(consumers, offers, occasions.is_live, occasions.live_seller)
         choice = choose_logit(u, rng)
         bought = choice >= 0
+        # live_kol is -1 on regular occasions already.
         return PurchaseRequests(
             consumer=consumers[bought],
             alternative=choice[bought],
-            live_kol=np.where(is_live[bought], live_kol[bought], -1),
+            live_kol=occasions.live_kol[bought],
         )
 
     def utility(
@@ -484,35 +541,45 @@ class ConsumerPopulation:
         is_live: np.ndarray,
         live_seller: np.ndarray,
     ) -> np.ndarray:
-        """(K, A) utility of each alternative for each consumer; -inf where not a choice."""
+        """(K, A) utility of each alternative for each consumer; -inf where not a choice.
+
+        Terms that are exactly zero for everyone today (no live occasion, no invited
+        newcomer, no green taste) are left out; the sum is otherwise taken in a fixed order.
+        """
         p = self.params
         r = self.region[consumers]
         s_of = offers.seller
-        trust = self.trust[consumers][:, s_of]  # (K, A)
-        thr = self.trust_thr[consumers][:, None]
-        risk = self.risk_weight[consumers][:, None]
-        price_days = np.where(
-            is_live[:, None], offers.live_price_days[:, r].T, offers.price_days[:, r].T
-        )
+        rows = consumers[:, None]
+        trust = self.trust[rows, s_of]  # (K, A)
+        thr = self.trust_thr[rows]
+        risk = self.risk_weight[rows]
+        any_live = is_live.any()
+        price_days = offers.price_days[:, r].T
+        if any_live:
+            price_days = np.where(is_live[:, None], offers.live_price_days[:, r].T, price_days)
         # Invited first-time buyers see the group-buy price of sellers running referrals.
-        invited = (self.referred_by[consumers] >= 0) & ~self.customer[consumers]
-        price_days = price_days * (1.0 - np.outer(invited, offers.group_buy[s_of]))
+        invited = self.referred_by[consumers] >= 0
+        if invited.any():
+            invited &= ~self.customer[consumers]
+            price_days = price_days * (1.0 - np.outer(invited, offers.group_buy[s_of]))
         rating_prior = p.rating_prior_positive / (p.rating_prior_positive + p.rating_prior_negative)
-        u = (
-            p.choice_intercept
-            + p.beta_trust * (trust - thr)
-            - p.beta_price * self.price_sens[consumers][:, None] * price_days
-            + p.beta_quality * self.brand_sens[consumers][:, None] * (offers.quality - MIDPOINT)
-            - p.beta_delivery * risk * offers.promised_days[:, r].T / p.patience_days
-            + p.beta_rating * risk * (offers.rating[s_of][:, r].T - rating_prior)
-            + p.beta_green * np.outer(self.green[consumers], offers.green)
-            + (p.live_excitement_utility * is_live * self.culture["impulse"][r])[:, None]
-        )
-        allowed = offers.available[:, r].T.copy()
+        u = p.choice_intercept + p.beta_trust * (trust - thr)
+        u = u - p.beta_price * self.price_sens[rows] * price_days
+        u += p.beta_quality * self.brand_sens[rows] * (offers.quality - MIDPOINT)
+        u -= p.beta_delivery * risk * offers.promised_days[:, r].T / p.patience_days
+        u += p.beta_rating * risk * (offers.rating[s_of[None, :], r[:, None]] - rating_prior)
+        green = self.green[consumers]
+        if green.any():
+            u += p.beta_green * np.outer(green, offers.green)
+        if any_live:
+            u += (p.live_excitement_utility * is_live * self.culture["impulse"][r])[:, None]
         # Regular occasions consider trusted, known sellers; a live occasion only the streamer.
-        known = self.aware[consumers][:, s_of] & (trust >= thr)
-        allowed &= np.where(is_live[:, None], s_of[None, :] == live_seller[:, None], known)
-        return np.where(allowed, u, -np.inf)
+        known = self.aware[rows, s_of] & (trust >= thr)
+        if any_live:
+            known = np.where(is_live[:, None], s_of[None, :] == live_seller[:, None], known)
+        known &= offers.available[:, r].T
+        u[~known] = -np.inf
+        return u
 
     # --- Share ----------------------------------------------------------------------------
     def review(
@@ -583,17 +650,35 @@ def choose_logit(utility: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     Returns:
         (K,) chosen alternative index, -1 for the outside option.
     """
-    k = utility.shape[0]
+    k, n_alt = utility.shape
     if k == 0:
         return np.zeros(0, np.int64)
-    m = np.maximum(np.max(utility, axis=1, initial=0.0), 0.0)[:, None]
-    w = np.exp(utility - m)  # exp(-inf) = 0 for unavailable alternatives
-    outside = np.exp(-m[:, 0])
-    total = w.sum(axis=1) + outside
+    top = utility.max(axis=1, initial=0.0)  # >= 0: the outside option's utility
+    w = np.exp(utility - top[:, None])  # exp(-inf) = 0 for unavailable alternatives
+    total = w.sum(axis=1) + np.exp(-top)
     u = rng.random(k) * total
-    cum = np.cumsum(w, axis=1)
-    choice = (u[:, None] >= cum).sum(axis=1)
-    return np.where(choice >= utility.shape[1], -1, choice).astype(np.int64)
+    choice = (u[:, None] >= w.cumsum(axis=1)).sum(axis=1)
+    choice[choice >= n_alt] = -1
+    return choice
+
+
+def _first_of_each(a: np.ndarray) -> np.ndarray:
+    """Index of the first occurrence of each distinct value, in ascending order of value.
+
+    The same as ``np.unique(a, return_index=True)[1]`` (stable sort), without its overhead.
+    """
+    order = np.argsort(a, kind="stable")
+    s = a[order]
+    keep = np.empty(len(s), dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return order[keep]
+
+
+def _sorted_contains(sorted_values: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``np.isin(a, sorted_values)`` for ascending, non-empty ``sorted_values``."""
+    at = np.minimum(np.searchsorted(sorted_values, a), len(sorted_values) - 1)
+    return sorted_values[at] == a
 
 
 class Consumer:

@@ -64,6 +64,17 @@ _COLUMNS: dict[str, type] = {
     "referrer": np.int32,  # consumer who referred the buyer, -1 if none
 }
 
+_DEFAULTS: dict[str, int] = {"warehouse": -1, "mode": -1, "kol": -1, "referrer": -1}
+"""Value of a column an append leaves unspecified (0 for columns not listed)."""
+
+_COLUMN_NAMES = frozenset(_COLUMNS)
+
+
+def _blank(size: int, name: str, dtype: type) -> np.ndarray:
+    """A column of ``size`` default values (zeros come from calloc: no set-up cost)."""
+    default = _DEFAULTS.get(name, 0)
+    return np.zeros(size, dtype=dtype) if default == 0 else np.full(size, default, dtype=dtype)
+
 
 class OrderBook:
     """Column store of orders with amortised appends and periodic compaction."""
@@ -71,7 +82,9 @@ class OrderBook:
     def __init__(self, capacity: int = 1024) -> None:
         self._cap = max(16, capacity)
         self._n = 0
-        self._cols = {k: np.zeros(self._cap, dtype=t) for k, t in _COLUMNS.items()}
+        # Rows from _n on always hold the column defaults, so an append writes only the
+        # columns it is given (growth and compaction keep this true).
+        self._cols = {k: _blank(self._cap, k, t) for k, t in _COLUMNS.items()}
         self.created = 0
         self.folded = np.zeros(N_STATES, dtype=np.int64)
 
@@ -93,25 +106,23 @@ class OrderBook:
         """Add ``n`` orders; unspecified columns get their defaults. Returns their row indices."""
         if n <= 0:
             return np.zeros(0, dtype=np.int64)
-        unknown = set(values) - set(_COLUMNS)
-        if unknown:
-            raise KeyError(f"unknown order columns {sorted(unknown)}")
-        need = self._n + n
+        if not values.keys() <= _COLUMN_NAMES:
+            raise KeyError(f"unknown order columns {sorted(set(values) - _COLUMN_NAMES)}")
+        lo, need = self._n, self._n + n
+        cols = self._cols
         if need > self._cap:
             new_cap = max(need, 2 * self._cap)
-            for k, col in self._cols.items():
-                grown = np.zeros(new_cap, dtype=col.dtype)
-                grown[: self._n] = col[: self._n]
-                self._cols[k] = grown
+            for k, col in cols.items():
+                grown = _blank(new_cap, k, col.dtype)
+                grown[:lo] = col[:lo]
+                cols[k] = grown
             self._cap = new_cap
-        rows = np.arange(self._n, need)
-        defaults = {"warehouse": -1, "mode": -1, "kol": -1, "referrer": -1}
-        for k, col in self._cols.items():
-            col[self._n : need] = values.get(k, defaults.get(k, 0))
-        self._cols["id"][self._n : need] = np.arange(self.created, self.created + n)
+        for k, v in values.items():
+            cols[k][lo:need] = v
+        cols["id"][lo:need] = np.arange(self.created, self.created + n)
         self._n = need
         self.created += n
-        return rows
+        return np.arange(lo, need)
 
     def state_counts(self) -> np.ndarray:
         """Orders ever created, by state (active plus folded)."""
@@ -132,7 +143,8 @@ class OrderBook:
         self.folded += np.bincount(state[done], minlength=N_STATES)
         keep = ~done
         m = int(keep.sum())
-        for col in self._cols.values():
+        for k, col in self._cols.items():
             col[:m] = col[: self._n][keep]
+            col[m : self._n] = _DEFAULTS.get(k, 0)
         self._n = m
         return dropped

@@ -45,7 +45,14 @@ class PaymentProvider(mesa.Agent):
     def capture(self, sellers: np.ndarray, amounts: np.ndarray) -> None:
         """Take payments now; schedule the payout to each seller after the settlement delay."""
         due = self.model.steps + self.settlement_days
-        owed = self._payouts.setdefault(due, np.zeros(len(self.model.seller_list)))
+        owed = self._payouts.get(due)
+        if owed is None:
+            owed = self._payouts[due] = np.zeros(len(self.model.seller_list))
+        if len(sellers) == 1:  # one payment: plain indexing adds the same amount
+            amount = amounts[0]
+            owed[sellers[0]] += amount
+            self.volume_usd += float(amount)
+            return
         np.add.at(owed, sellers, amounts)
         self.volume_usd += float(np.sum(amounts))
 

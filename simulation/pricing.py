@@ -10,6 +10,7 @@ public rating.
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,6 +22,32 @@ if TYPE_CHECKING:
     from simulation.model import MarketModel
 
 DAYS_PER_YEAR = 365.0
+
+
+def landed_price_terms(
+    list_price_usd: np.ndarray,
+    fx_spread: np.ndarray,
+    duty_rate: np.ndarray,
+    de_minimis_usd: np.ndarray,
+    dutiable: np.ndarray,
+    discount: np.ndarray | float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The exchange-rate-free terms of :func:`landed_price`: (net price, 1 + spread, 1 + duty).
+
+    Split out so that offers can keep them between exchange-rate moves (arguments as there).
+    """
+    net = np.asarray(list_price_usd, dtype=float) * (1.0 - np.asarray(discount, dtype=float))
+    duty = np.where(np.asarray(dutiable) & (net > de_minimis_usd), duty_rate, 0.0)
+    return net, 1.0 + np.asarray(fx_spread), 1.0 + duty
+
+
+def landed_from_terms(net: np.ndarray, fx_index: np.ndarray | float, spread_factor: np.ndarray,
+                      duty_factor: np.ndarray) -> np.ndarray:
+    """Landed price from :func:`landed_price_terms` and today's exchange-rate index.
+
+    The product is taken in this order (net, FX, spread, duty), which fixes its rounding.
+    """
+    return net * fx_index * spread_factor * duty_factor
 
 
 def landed_price(
@@ -46,9 +73,9 @@ def landed_price(
     >>> round(float(landed_price(np.array([100.0]), 1.1, 0.02, 0.2, 50.0, True)[0]), 6)
     134.64
     """
-    net = np.asarray(list_price_usd, dtype=float) * (1.0 - np.asarray(discount, dtype=float))
-    duty = np.where(np.asarray(dutiable) & (net > de_minimis_usd), duty_rate, 0.0)
-    return net * np.asarray(fx_index) * (1.0 + np.asarray(fx_spread)) * (1.0 + duty)
+    net, spread_factor, duty_factor = landed_price_terms(
+        list_price_usd, fx_spread, duty_rate, de_minimis_usd, dutiable, discount)
+    return landed_from_terms(net, np.asarray(fx_index), spread_factor, duty_factor)
 
 
 def days_of_income(price_usd: np.ndarray, income_per_year_usd: np.ndarray) -> np.ndarray:
@@ -60,37 +87,118 @@ def days_of_income(price_usd: np.ndarray, income_per_year_usd: np.ndarray) -> np
     return np.asarray(price_usd, dtype=float) / (np.asarray(income_per_year_usd) / DAYS_PER_YEAR)
 
 
+class OfferBook:
+    """Every listing as consumers see it, kept between days and redone where inputs changed.
+
+    Listings (seller, product, quality, green, where sold) and the exchange-rate-free price
+    terms are fixed once sellers are set up. Landed prices move with exchange rates and de
+    minimis thresholds, promised days with logistics and customs disruptions (both are
+    recomputed only when those inputs differ from the last time), ratings with every review.
+    Regular and live-stream prices come from one :func:`landed_price_terms` call: the first
+    A rows are regular, the next A live.
+    """
+
+    def __init__(self, model: MarketModel) -> None:
+        sellers = model.seller_list
+        regions = model.regions
+        self.model = model
+        sizes = [len(s.prices) for s in sellers]
+        self.n_alternatives = n_alt = sum(sizes)
+        self.seller = np.concatenate([np.full(k, s.index) for s, k in zip(sellers, sizes,
+                                                                           strict=True)])
+        self.product = np.concatenate([np.arange(k) for k in sizes])
+        self.quality = np.concatenate([s.quality for s in sellers])
+        self.green = np.concatenate([s.green for s in sellers])
+        self.available = np.concatenate([np.broadcast_to(s.targets, (k, regions.n))
+                                         for s, k in zip(sellers, sizes, strict=True)])
+        rows = [*sellers, *sellers]
+        self._list_price = np.concatenate([s.prices for s in rows])[:, None]
+        self._discount = np.concatenate(
+            [np.zeros(n_alt)] + [np.full(k, s.spec.live_stream_discount)
+                                 for s, k in zip(sellers, sizes, strict=True)])[:, None]
+        self._spread = np.concatenate([np.broadcast_to(s.fx_spread, (len(s.prices), regions.n))
+                                       for s in rows])
+        self._dutiable = np.concatenate([np.broadcast_to(~s.fulfilled_locally(),
+                                                         (len(s.prices), regions.n))
+                                         for s in rows])
+        foreign = np.concatenate([np.full(len(s.prices), s.spec.origin != "local")
+                                  for s in rows])
+        # Local sellers' prices do not move with the exchange rate (their FX factor is 1).
+        self._foreign = None if foreign.all() else foreign[:, None]
+        self._income = model.regions.gdp_per_capita[None, :]
+        self._price_key: bytes | None = None
+        self._price_days: np.ndarray | None = None
+        self._terms_key: bytes | None = None
+        self._terms: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._promised_key: bytes | None = None
+        self._promised: np.ndarray | None = None
+
+    def _price_days_today(self) -> np.ndarray:
+        """(2A, R) landed prices in days of income: regular rows, then live rows."""
+        model = self.model
+        fx = model.fx.index
+        de_minimis = model.regions.de_minimis_usd
+        key = fx.tobytes() + de_minimis.tobytes()
+        if key == self._price_key:
+            return self._price_days
+        duty_rate = model.regions.import_duty_rate
+        terms_key = de_minimis.tobytes() + duty_rate.tobytes()
+        if terms_key != self._terms_key:
+            self._terms = landed_price_terms(
+                self._list_price, self._spread, duty_rate[None, :],
+                de_minimis[None, :], self._dutiable, self._discount)
+            self._terms_key = terms_key
+        net, spread_factor, duty_factor = self._terms
+        fx_rows = fx[None, :] if self._foreign is None else np.where(self._foreign, fx, 1.0)
+        price = landed_from_terms(net, fx_rows, spread_factor, duty_factor)
+        self._price_days = days_of_income(price, self._income)
+        self._price_key = key
+        return self._price_days
+
+    def _promised_days_today(self) -> np.ndarray:
+        """(A, R) promised delivery days (redone when logistics or customs delays change)."""
+        model = self.model
+        key = model.mode_delay_factor.tobytes() + model.customs_delay.tobytes()
+        if key != self._promised_key:
+            self._promised = np.concatenate([s.promised_days() for s in model.seller_list])
+            self._promised_key = key
+        return self._promised
+
+    def today(self) -> Offers:
+        """Today's offers (arrays may be shared with later days: read, do not write)."""
+        model = self.model
+        days = self._price_days_today()
+        n_alt = self.n_alternatives
+        c = model.counters
+        reviews = c[:, :, Counter.REVIEWS]
+        positive = reviews - c[:, :, Counter.NEGATIVE_REVIEWS]
+        a, b = model.params.rating_prior_positive, model.params.rating_prior_negative
+        return Offers(
+            seller=self.seller,
+            product=self.product,
+            quality=self.quality,
+            green=self.green,
+            available=self.available,
+            price_days=days[:n_alt],
+            live_price_days=days[n_alt:],
+            promised_days=self._promised_days_today(),
+            rating=(positive + a) / (reviews + a + b),
+            group_buy=model.referrals.group_buy_discount,
+        )
+
+
+_BOOKS: weakref.WeakKeyDictionary[MarketModel, OfferBook] = weakref.WeakKeyDictionary()
+"""Each model's offer book, made on first use (kept here so the model needs no extra field)."""
+
+
+def offer_book(model: MarketModel) -> OfferBook:
+    """The model's :class:`OfferBook` (made on first use, after the sellers are set up)."""
+    book = _BOOKS.get(model)
+    if book is None:
+        book = _BOOKS[model] = OfferBook(model)
+    return book
+
+
 def build_offers(model: MarketModel) -> Offers:
     """Every seller's products as consumers in each region see them today."""
-    seller, product, quality, green = [], [], [], []
-    price, live_price, promised, available = [], [], [], []
-    fx = model.fx.index
-    for s in model.seller_list:
-        pr, days = s.landed_prices(fx), s.promised_days()
-        lpr = s.landed_prices(fx, discount=s.spec.live_stream_discount)
-        k = len(s.prices)
-        seller.append(np.full(k, s.index))
-        product.append(np.arange(k))
-        quality.append(s.quality)
-        green.append(s.green)
-        price.append(pr)
-        live_price.append(lpr)
-        promised.append(days)
-        available.append(np.broadcast_to(s.targets, pr.shape))
-    gdp = model.regions.gdp_per_capita[None, :]
-    c = model.counters
-    reviews = c[:, :, Counter.REVIEWS]
-    positive = reviews - c[:, :, Counter.NEGATIVE_REVIEWS]
-    a, b = model.params.rating_prior_positive, model.params.rating_prior_negative
-    return Offers(
-        seller=np.concatenate(seller),
-        product=np.concatenate(product),
-        quality=np.concatenate(quality),
-        green=np.concatenate(green),
-        available=np.concatenate(available),
-        price_days=days_of_income(np.concatenate(price), gdp),
-        live_price_days=days_of_income(np.concatenate(live_price), gdp),
-        promised_days=np.concatenate(promised),
-        rating=(positive + a) / (reviews + a + b),
-        group_buy=model.referrals.group_buy_discount,
-    )
+    return offer_book(model).today()
