@@ -32,6 +32,7 @@ from simulation.metrics import (
 from simulation.network import build_social_graph
 from simulation.orders import OrderBook
 from simulation.payments import ExchangeRates, PaymentProvider
+from simulation.pricing import OfferBook
 from simulation.regions import Catalog, RegionTable, load_catalog
 from simulation.schedule import PHASES
 from simulation.sellers import Seller
@@ -134,6 +135,7 @@ class MarketModel(mesa.Model):
         self.degree = self.graph.degree()
         self.ad_audiences = AdAudiences(self)
         self.exposures = Exposures()
+        self.offer_book: OfferBook | None = None  # made by pricing.offer_book on first use
         kols = create_kols(self)
         by_region: dict[int, list[KOL]] = {}
         for k in kols:

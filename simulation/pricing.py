@@ -10,7 +10,6 @@ public rating.
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -187,15 +186,11 @@ class OfferBook:
         )
 
 
-_BOOKS: weakref.WeakKeyDictionary[MarketModel, OfferBook] = weakref.WeakKeyDictionary()
-"""Each model's offer book, made on first use (kept here so the model needs no extra field)."""
-
-
 def offer_book(model: MarketModel) -> OfferBook:
     """The model's :class:`OfferBook` (made on first use, after the sellers are set up)."""
-    book = _BOOKS.get(model)
+    book = model.offer_book
     if book is None:
-        book = _BOOKS[model] = OfferBook(model)
+        book = model.offer_book = OfferBook(model)
     return book
 
 
