@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,6 +50,10 @@ class Stage(IntEnum):
     SHARING = 5
 
 
+IN_EPISODE = int(Stage.BUYING)
+"""Stages from BUYING on (BUYING, SHARING) are an order episode the funnel leaves alone."""
+
+
 def unique_sorted(a: np.ndarray) -> np.ndarray:
     """Sorted unique values via sort (numpy's hash-based unique is slow on large int keys)."""
     if len(a) == 0:
@@ -60,16 +65,30 @@ def unique_sorted(a: np.ndarray) -> np.ndarray:
     return s[keep]
 
 
+TOUCH_DTYPES: tuple[type, ...] = (np.int64, np.int64, np.float64, np.float64, np.float64,
+                                  np.int64, np.int64)
+"""Column types of a touch: consumer, seller, attention, trust gain, trust loss, referrer,
+channel (the order of :meth:`Exposures.drain`'s columns)."""
+
+NO_TOUCH_DEFAULTS: tuple[float | int | None, ...] = (None, None, 0.0, 0.0, 0.0, -1, -1)
+"""Value of each touch column when a caller leaves it out (None: always given)."""
+
+LOSS_COLUMN, REFERRER_COLUMN, CHANNEL_COLUMN = 4, 5, 6
+"""Positions of trust loss, referrer and channel among the touch columns."""
+
+
 @dataclass
 class Exposures:
     """Touches collected during a day, applied at once by :meth:`ConsumerPopulation.perceive`.
 
     Each touch names a consumer and a seller and carries attention (touch units), a trust
     gain (share of the trust gap closed) or loss (share of trust lost), and optionally the
-    consumer who referred it.
+    consumer who referred it. Scalars are kept as given and only spread over their touches
+    when the day's columns are built (broadcasting every queued part cost more than the
+    touches themselves at small populations).
     """
 
-    parts: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+    parts: list[tuple] = field(default_factory=list)
 
     def add(
         self,
@@ -86,24 +105,46 @@ class Exposures:
         ``channel`` is the counter (e.g. ``Counter.KOL_VIEWS``) the touches are tallied in.
         """
         consumer = np.asarray(consumer, dtype=np.int64)
-        n = len(consumer)
-        if n == 0:
+        if len(consumer) == 0:
             return
-
-        def b(x, dtype):
-            return np.broadcast_to(np.asarray(x, dtype=dtype), (n,))
-
         self.parts.append(
-            (consumer, b(seller, np.int64), b(attention, np.float64),
-             b(trust_gain, np.float64), b(trust_loss, np.float64), b(referrer, np.int64),
-             b(channel, np.int64))
-        )
+            (consumer, seller, attention, trust_gain, trust_loss, referrer, channel))
+
+    def given(self, column: int) -> bool:
+        """Whether some queued touch sets ``column`` to other than its default."""
+        default = NO_TOUCH_DEFAULTS[column]
+        return any(np.ndim(part[column]) or part[column] != default for part in self.parts)
+
+    def column(self, column: int) -> np.ndarray:
+        """One column over every queued touch (queue order), scalars spread over their part."""
+        parts = self.parts
+        if len(parts) == 1:
+            part = parts[0]
+            n = len(part[0])
+        else:
+            n = sum(len(part[0]) for part in parts)
+        out = np.empty(n, dtype=TOUCH_DTYPES[column])
+        start = 0
+        for part in parts:
+            end = start + len(part[0])
+            out[start:end] = part[column]
+            start = end
+        return out
+
+    def tallied(self) -> bool:
+        """Whether every queued touch names a counter channel (none is left at -1)."""
+        return all(np.ndim(part[CHANNEL_COLUMN]) == 0 and part[CHANNEL_COLUMN] >= 0
+                   for part in self.parts)
+
+    def clear(self) -> None:
+        """Empty the queue."""
+        self.parts = []
 
     def drain(self) -> tuple[np.ndarray, ...] | None:
         """Concatenate and clear the queue; None when empty."""
         if not self.parts:
             return None
-        cols = tuple(np.concatenate(c) for c in zip(*self.parts, strict=True))
+        cols = tuple(self.column(j) for j in range(len(TOUCH_DTYPES)))
         self.parts = []
         return cols
 
@@ -293,31 +334,51 @@ class ConsumerPopulation:
         self.sells = np.ascontiguousarray(sells_in.T[self.region])
 
     # --- counts used by metrics -----------------------------------------------------------
+    @cached_property
+    def _region_blocks(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """(starts of the non-empty region blocks, mask of those blocks or None if all are).
+
+        Blocks are fixed at set-up, so this is worked out once instead of every day.
+        """
+        nonempty = self.block_ends > self.block_starts
+        starts = self.block_starts[nonempty]
+        return starts, (None if len(starts) == len(nonempty) else nonempty)
+
     def per_region(self, values: np.ndarray) -> np.ndarray:
         """Sum of a per-consumer array over each region's block of consumers."""
+        starts, nonempty = self._region_blocks
+        values = values.view(np.uint8) if values.dtype == np.bool_ else values
+        # Blocks are contiguous, so each segment runs to the next non-empty start.
+        if nonempty is None:
+            return np.add.reduceat(values, starts, dtype=np.float64)
         out = np.zeros(len(self.block_starts))
-        nonempty = self.block_ends > self.block_starts
-        if nonempty.any():
-            # Blocks are contiguous, so each segment runs to the next non-empty start.
-            values = values.view(np.uint8) if values.dtype == np.bool_ else values
-            out[nonempty] = np.add.reduceat(values, self.block_starts[nonempty],
-                                            dtype=np.float64)
+        if len(starts):
+            out[nonempty] = np.add.reduceat(values, starts, dtype=np.float64)
         return out
 
     def region_counts(self, n_regions: int) -> dict[str, np.ndarray]:
         """Consumers, aware, customers, repeat customers, trust and stages per region."""
-        total_orders = self.orders.sum(axis=1) if self.n_sellers > 1 else self.orders[:, 0]
-        aware_pairs = self.aware.sum(axis=1)
-        trust_known = (self.trust * self.aware).sum(axis=1)
+        if self.n_sellers == 1:  # one column: row sums are the column itself
+            total_orders = self.orders[:, 0]
+            aware = self.aware[:, 0]
+            aware_pairs = aware  # per_region counts True as 1, as it would the 0/1 sums
+            trust_known = self.trust[:, 0] * aware
+        else:
+            total_orders = np.add.reduce(self.orders, axis=1)
+            aware_pairs = np.add.reduce(self.aware, axis=1, dtype=np.int64)
+            aware = aware_pairs > 0
+            trust_known = np.add.reduce(self.trust * self.aware, axis=1)
         key = self.stage_key_base + self.stage
         stages = np.bincount(key, minlength=n_regions * len(Stage)).reshape(n_regions, -1)
+        aware_count = self.per_region(aware)
         return {
             "consumers": self.block_ends - self.block_starts,
-            "aware": self.per_region(aware_pairs > 0),
+            "aware": aware_count,
             "customers": self.per_region(total_orders >= 1),
             "repeat_customers": self.per_region(total_orders >= 2),
             "trust_sum": self.per_region(trust_known),
-            "aware_pairs": self.per_region(aware_pairs),
+            "aware_pairs": (aware_count.copy() if aware_pairs is aware
+                            else self.per_region(aware_pairs)),
             "stage": stages,  # (R, stages)
         }
 
@@ -348,41 +409,84 @@ class ConsumerPopulation:
         Returns:
             number of touches applied.
         """
-        cols = exposures.drain()
-        if cols is None:
+        if not exposures.parts:
             return 0
-        consumer, seller, att, gain, loss, referrer, channel = cols
+        consumer, seller = exposures.column(0), exposures.column(1)
+        att, gain = exposures.column(2), exposures.column(3)
+        loss = exposures.column(LOSS_COLUMN) if exposures.given(LOSS_COLUMN) else None
+        referrer = (exposures.column(REFERRER_COLUMN) if exposures.given(REFERRER_COLUMN)
+                    else None)
         if counters is not None:
-            tallied = channel >= 0
-            np.add.at(counters, (seller[tallied], self.region[consumer[tallied]],
-                                 channel[tallied]), 1)
+            channel = exposures.column(CHANNEL_COLUMN)
+            every_tallied = exposures.tallied()
+        exposures.clear()
+        if counters is not None:
+            self._tally(counters, consumer, seller, channel, every_tallied)
         s_count = self.n_sellers
-        idx = consumer * s_count + seller
+        idx = consumer * s_count + seller if s_count > 1 else consumer + seller
         a_flat = self.attention.reshape(-1)
         t_flat = self.trust.reshape(-1)
-        np.add.at(a_flat, idx, att.astype(FLOAT))
+        keep_gap = 1.0 - np.minimum(np.maximum(gain, 0.0), 1.0)  # = 1 - clip(gain, 0, 1)
+        keep_trust = None if loss is None else 1.0 - np.minimum(np.maximum(loss, 0.0), 1.0)
+        if len(idx) > 1:
+            order = np.argsort(idx)
+            touched = idx[order]
+            first = np.empty(len(touched), dtype=bool)
+            first[0] = True
+            np.not_equal(touched[1:], touched[:-1], out=first[1:])
+            once = np.count_nonzero(first) == len(first)
+        else:
+            touched, once, order = idx, True, None
+        if once:
+            # Each (consumer, seller) touched once: plain indexing equals the ufunc.at forms
+            # (x + a and 1 * g are exact), and costs far less on small batches.
+            a_flat[idx] += att.astype(FLOAT)
+            if order is not None:
+                keep_gap = keep_gap[order]
+                keep_trust = None if keep_trust is None else keep_trust[order]
+        else:
+            touched = touched[first]
+            np.add.at(a_flat, idx, att.astype(FLOAT))
+            pos = np.searchsorted(touched, idx)
+            gaps = np.ones(len(touched))
+            np.multiply.at(gaps, pos, keep_gap)
+            keep_gap = gaps
+            if keep_trust is not None:
+                trusts = np.ones(len(touched))
+                np.multiply.at(trusts, pos, keep_trust)
+                keep_trust = trusts
         self.aware.reshape(-1)[idx[att > 0]] = True
-
-        touched = unique_sorted(idx)
-        pos = np.searchsorted(touched, idx)
-        keep_gap = np.ones(len(touched))
-        np.multiply.at(keep_gap, pos, 1.0 - np.clip(gain, 0.0, 1.0))
-        keep_trust = np.ones(len(touched))
-        np.multiply.at(keep_trust, pos, 1.0 - np.clip(loss, 0.0, 1.0))
         t = t_flat[touched].astype(np.float64)
         t = 1.0 - (1.0 - t) * keep_gap
-        t_flat[touched] = (t * keep_trust).astype(FLOAT)
+        if keep_trust is not None:  # without losses t * 1.0 == t: the product is skipped
+            t *= keep_trust
+        t_flat[touched] = t.astype(FLOAT)
 
         # The first referral a consumer receives is the one credited.
-        ref = referrer >= 0
-        if ref.any():
-            c, rr = consumer[ref], referrer[ref]
-            fresh = self.referred_by[c] < 0
-            c, rr = c[fresh], rr[fresh]
-            # The first occurrence of each consumer wins (stable order of queueing).
-            first = np.unique(c, return_index=True)[1]
-            self.referred_by[c[first]] = rr[first]
+        if referrer is not None:
+            ref = referrer >= 0
+            if np.count_nonzero(ref):
+                c, rr = consumer[ref], referrer[ref]
+                fresh = self.referred_by[c] < 0
+                c, rr = c[fresh], rr[fresh]
+                # The first occurrence of each consumer wins (stable order of queueing).
+                first = np.unique(c, return_index=True)[1]
+                self.referred_by[c[first]] = rr[first]
         return len(idx)
+
+    def _tally(self, counters: np.ndarray, consumer: np.ndarray, seller: np.ndarray,
+               channel: np.ndarray, every_tallied: bool) -> None:
+        """Count touches in ``counters[seller, region, channel]`` (channel -1: not counted).
+
+        One bincount over the flat cell index; the cells hold whole counts, so adding the
+        day's count equals adding 1 per touch.
+        """
+        _, n_regions, n_channels = counters.shape
+        if not every_tallied:
+            tallied = channel >= 0
+            consumer, seller, channel = consumer[tallied], seller[tallied], channel[tallied]
+        key = (seller * n_regions + self.region[consumer]) * n_channels + channel
+        counters += np.bincount(key, minlength=counters.size).reshape(counters.shape)
 
     def update_funnel(self, day: int) -> None:
         """Forget a little, then move consumers between funnel stages.
@@ -402,17 +506,21 @@ class ConsumerPopulation:
         trusted = self.trust >= self.trust_thr[:, None]
         trusted &= self.aware
         trusted &= self.sells
-        considered = trusted.any(axis=1)
-        interested = self.attention.max(axis=1) >= self.interest_thr
+        if self.n_sellers == 1:  # one column: the row reductions are the column itself
+            considered = trusted[:, 0]
+            interested = self.attention[:, 0] >= self.interest_thr
+            aware = self.aware[:, 0]
+        else:
+            considered = np.logical_or.reduce(trusted, axis=1)
+            interested = np.maximum.reduce(self.attention, axis=1) >= self.interest_thr
+            aware = np.logical_or.reduce(self.aware, axis=1)
         interested |= self.customer
-        aware = self.aware.any(axis=1)
         # 0 UNAWARE, 1 AWARE, 2 INTERESTED, 3 TRUSTING (interest implies awareness).
-        new = aware.astype(np.int8)
+        new = np.add(aware, interested, dtype=np.int8)
+        interested &= considered
         new += interested
-        new += interested & considered
         stage = self.stage
-        free = (stage != Stage.BUYING) & (stage != Stage.SHARING)
-        np.copyto(stage, new, where=free)
+        np.copyto(stage, new, where=stage < IN_EPISODE)
 
     # --- Action ---------------------------------------------------------------------------
     def decide(
