@@ -497,7 +497,9 @@ class ConsumerPopulation:
         region is trusted above their threshold.
         """
         p = self.params
-        self.attention *= FLOAT(1.0 - p.attention_decay)
+        # A 0-d array multiplies like the float32 scalar, without the scalar's overhead.
+        np.multiply(self.attention, np.array(1.0 - p.attention_decay, dtype=FLOAT),
+                    out=self.attention)
         buf = self._buffer
         np.subtract(self.trust0, self.trust, out=buf)
         buf *= self.trust_relax
@@ -515,10 +517,11 @@ class ConsumerPopulation:
             interested = np.maximum.reduce(self.attention, axis=1) >= self.interest_thr
             aware = np.logical_or.reduce(self.aware, axis=1)
         interested |= self.customer
-        # 0 UNAWARE, 1 AWARE, 2 INTERESTED, 3 TRUSTING (interest implies awareness).
-        new = np.add(aware, interested, dtype=np.int8)
+        # 0 UNAWARE, 1 AWARE, 2 INTERESTED, 3 TRUSTING (interest implies awareness); booleans
+        # are added as their 0/1 bytes.
+        new = np.add(aware.view(np.int8), interested.view(np.int8))
         interested &= considered
-        new += interested
+        new += interested.view(np.int8)
         stage = self.stage
         np.copyto(stage, new, where=stage < IN_EPISODE)
 

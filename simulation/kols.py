@@ -19,6 +19,9 @@ from simulation.metrics import Counter
 from simulation.parameters import KOL_TIER_TABLE, KolTier
 from simulation.regions import PLATFORMS
 
+KOL_CHANNEL = int(Counter.KOL_VIEWS)
+"""Counter channel of KOL post views (a plain int: cheaper to spread over touches)."""
+
 if TYPE_CHECKING:
     from simulation.model import MarketModel
 
@@ -98,14 +101,36 @@ class KolFeed:
         self.kols: list[KOL] = list(model.kols)
         for i, k in enumerate(self.kols):
             k.feed_index = i
-        self.posts_by_kol = np.zeros(len(self.kols), dtype=np.int64)
-        self.streams_by_kol = np.zeros(len(self.kols), dtype=np.int64)
+        # Posts and streams so far per KOL, folded in from the per-contract tallies whenever
+        # the contracts are rebuilt (see the posts_by_kol and streams_by_kol properties).
+        self._posts_folded = np.zeros(len(self.kols), dtype=np.int64)
+        self._streams_folded = np.zeros(len(self.kols), dtype=np.int64)
+        self.n = 0
         self.rebuild()
+
+    @property
+    def posts_by_kol(self) -> np.ndarray:
+        """Posts made so far per KOL (for all sellers)."""
+        return self._posts_folded + self._per_kol(self._posts)
+
+    @property
+    def streams_by_kol(self) -> np.ndarray:
+        """Live-streams run so far per KOL (for all sellers)."""
+        return self._streams_folded + self._per_kol(self._streams)
+
+    def _per_kol(self, per_contract: np.ndarray) -> np.ndarray:
+        """Per-contract tallies summed per KOL."""
+        out = np.zeros(len(self.kols), dtype=np.int64)
+        np.add.at(out, self.kol, per_contract)
+        return out
 
     def rebuild(self) -> None:
         """Recompute the contract arrays (after set-up, or when followers change)."""
         model = self.model
         p = model.params
+        if self.n:
+            self._posts_folded = self.posts_by_kol
+            self._streams_folded = self.streams_by_kol
         rows = [(k, c) for k in self.kols for c in k.contracts]
         n = len(rows)
         self.n = n
@@ -134,25 +159,41 @@ class KolFeed:
         sizes = np.array([len(k.followers) for k, _ in rows], dtype=np.int64)
         self.indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(sizes, out=self.indptr[1:])
-        self.followers = (np.concatenate([k.followers for k, _ in rows]) if n
-                          else np.zeros(0, dtype=np.int64))
+        self.followers = (np.concatenate([k.followers for k, _ in rows]).astype(np.int64)
+                          if n else np.zeros(0, dtype=np.int64))
+        self.owner = np.repeat(np.arange(n), sizes)  # contract of each follower slot
+        scheduled = np.flatnonzero(self.event_period > 0)
+        self.scheduled = scheduled if len(scheduled) else None
+        self.scheduled_period = self.event_period[scheduled]
+        self._posts = np.zeros(n, dtype=np.int64)  # posts per contract since the rebuild
+        self._streams = np.zeros(n, dtype=np.int64)  # streams per contract since the rebuild
 
     def audience(self, contracts: np.ndarray, rate: np.ndarray, rng: np.random.Generator
                   ) -> tuple[np.ndarray, np.ndarray]:
-        """Followers of ``contracts`` who see today's content: (consumer, contract) pairs."""
-        starts, ends = self.indptr[contracts], self.indptr[contracts + 1]
-        counts = ends - starts
-        total = int(counts.sum())
-        if total == 0:
+        """Followers of ``contracts`` who see today's content: (consumer, contract) pairs.
+
+        ``contracts`` are ascending contract indices; one uniform is drawn per follower of
+        each, in contract order. Each follower is kept with ``rate[j]``, where ``j`` is its
+        contract's position in ``contracts`` (not its contract index).
+        """
+        chosen = np.zeros(self.n, dtype=bool)
+        chosen[contracts] = True
+        slots = np.flatnonzero(chosen[self.owner])
+        if len(slots) == 0:
             z = np.zeros(0, dtype=np.int64)
             return z, z
-        owner = np.repeat(np.arange(len(contracts)), counts)
-        pos = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + starts[owner]
-        keep = rng.random(total) < rate[owner]
-        return self.followers[pos[keep]].astype(np.int64), contracts[owner[keep]]
+        owner = self.owner[slots]
+        position = np.cumsum(chosen)
+        position -= 1
+        keep = rng.random(len(slots)) < rate[position[owner]]
+        return self.followers[slots[keep]], owner[keep]
 
     def publish(self) -> None:
-        """Today's posts and live-streams for every contract: touches, fees, occasions."""
+        """Today's posts and live-streams for every contract: touches, fees, occasions.
+
+        Post and stream fees are booked in one posting after both (same order and sums as
+        booking them one after the other).
+        """
         if self.n == 0:
             return
         model = self.model
@@ -160,24 +201,28 @@ class KolFeed:
         p = model.params
         posts = rng.poisson(self.posts_rate)
         streams = rng.random(self.n) < self.streams_rate
-        scheduled = self.event_period > 0
-        if scheduled.any():
-            day = model.steps
-            streams[scheduled] = (day % self.event_period[scheduled]) == 0
+        if self.scheduled is not None:
+            streams[self.scheduled] = (model.steps % self.scheduled_period) == 0
+        self._posts += posts
+        self._streams += streams
 
-        posting = np.flatnonzero(posts > 0)
+        fees: list[tuple[np.ndarray, np.ndarray]] = []
+        posting = np.flatnonzero(posts)
         if len(posting):
             rate = np.minimum(1.0, self.view_rate * posts)
             who, con = self.audience(posting, rate, rng)
-            model.exposures.add(who, self.seller[con], attention=p.kol_touch_weight,
-                                trust_gain=self.post_gain[con], channel=Counter.KOL_VIEWS)
-            model.pay_marketing(self.seller[posting], self.region[posting],
-                                self.fee_post[posting] * posts[posting])
-            np.add.at(self.posts_by_kol, self.kol[posting], posts[posting])
+            if len(who):
+                model.exposures.add(who, self.seller[con], attention=p.kol_touch_weight,
+                                    trust_gain=self.post_gain[con], channel=KOL_CHANNEL)
+            fees.append((posting, self.fee_post[posting] * posts[posting]))
 
         live = np.flatnonzero(streams)
         if len(live):
-            live_commerce.run_streams(model, self, live, rng)
+            fees.append((live, live_commerce.run_streams(model, self, live, rng)))
+        if fees:
+            paid = fees[0][0] if len(fees) == 1 else np.concatenate([c for c, _ in fees])
+            amount = fees[0][1] if len(fees) == 1 else np.concatenate([a for _, a in fees])
+            model.pay_marketing(self.seller[paid], self.region[paid], amount)
 
 
 def create_kols(model: MarketModel) -> list[KOL]:

@@ -30,7 +30,16 @@ def review_and_return(model: MarketModel, day: int | None = None) -> None:
     p = model.params
     pop = model.population
 
-    closing = np.flatnonzero((book["state"] == OrderState.REVIEWED) & (book["t_review"] < day))
+    # One scan finds both kinds of work: return windows that close today (REVIEWED) and
+    # deliveries due for review (DELIVERED). Closing windows does not touch delivered rows.
+    state = book["state"]
+    waiting = np.flatnonzero((state == OrderState.DELIVERED) | (state == OrderState.REVIEWED))
+    if len(waiting) == 0:
+        return
+    t_review = book["t_review"][waiting]
+    reviewed = state[waiting] == OrderState.REVIEWED
+    closing = waiting[reviewed & (t_review < day)]
+    due = waiting[~reviewed & (t_review <= day)]
     if len(closing):
         ret = book["returning"][closing]
         s = book["seller"][closing].astype(np.int64)
@@ -53,7 +62,6 @@ def review_and_return(model: MarketModel, day: int | None = None) -> None:
                 model.warehouse_list[w].restock_returns(book["product"][rows][sel].astype(np.int64))
         pop.release(book["consumer"][closing].astype(np.int64))
 
-    due = np.flatnonzero((book["state"] == OrderState.DELIVERED) & (book["t_review"] <= day))
     if len(due) == 0:
         return
     c = book["consumer"][due].astype(np.int64)
