@@ -165,6 +165,9 @@ class KolFeed:
         scheduled = np.flatnonzero(self.event_period > 0)
         self.scheduled = scheduled if len(scheduled) else None
         self.scheduled_period = self.event_period[scheduled]
+        # One shared post rate lets the day's Poisson draw take a scalar rate (same draws).
+        shared = n > 0 and bool(np.all(self.posts_rate == self.posts_rate[0]))
+        self.posts_rate_shared = float(self.posts_rate[0]) if shared else None
         self._posts = np.zeros(n, dtype=np.int64)  # posts per contract since the rebuild
         self._streams = np.zeros(n, dtype=np.int64)  # streams per contract since the rebuild
 
@@ -172,21 +175,29 @@ class KolFeed:
                   ) -> tuple[np.ndarray, np.ndarray]:
         """Followers of ``contracts`` who see today's content: (consumer, contract) pairs.
 
-        ``contracts`` are ascending contract indices; one uniform is drawn per follower of
-        each, in contract order. Each follower is kept with ``rate[j]``, where ``j`` is its
-        contract's position in ``contracts`` (not its contract index).
+        ``contracts`` are ascending contract indices; see :meth:`audience_of` for the draws.
         """
         chosen = np.zeros(self.n, dtype=bool)
         chosen[contracts] = True
-        slots = np.flatnonzero(chosen[self.owner])
-        if len(slots) == 0:
+        return self.audience_of(chosen, contracts, rate, rng)
+
+    def audience_of(self, chosen: np.ndarray, contracts: np.ndarray, rate: np.ndarray,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Followers of the ``chosen`` contracts who see today's content.
+
+        ``chosen`` is a mask over contracts and ``contracts`` the same set as ascending
+        indices. One uniform is drawn per follower slot of the chosen contracts, in contract
+        order. A follower is kept with ``rate[j]``, where ``j`` is its contract's position
+        in ``contracts`` (not its contract index).
+        """
+        in_chosen = chosen[self.owner]
+        owner = self.owner[in_chosen]
+        if len(owner) == 0:
             z = np.zeros(0, dtype=np.int64)
             return z, z
-        owner = self.owner[slots]
-        position = np.cumsum(chosen)
-        position -= 1
-        keep = rng.random(len(slots)) < rate[position[owner]]
-        return self.followers[slots[keep]], owner[keep]
+        followers = self.followers[in_chosen]
+        keep = rng.random(len(owner)) < rate[contracts.searchsorted(owner)]
+        return followers[keep], owner[keep]
 
     def publish(self) -> None:
         """Today's posts and live-streams for every contract: touches, fees, occasions.
@@ -199,7 +210,10 @@ class KolFeed:
         model = self.model
         rng = model.streams.kol_feed
         p = model.params
-        posts = rng.poisson(self.posts_rate)
+        if self.posts_rate_shared is not None:  # same draws as the per-contract rate array
+            posts = rng.poisson(self.posts_rate_shared, self.n)
+        else:
+            posts = rng.poisson(self.posts_rate)
         streams = rng.random(self.n) < self.streams_rate
         if self.scheduled is not None:
             streams[self.scheduled] = (model.steps % self.scheduled_period) == 0
@@ -207,18 +221,19 @@ class KolFeed:
         self._streams += streams
 
         fees: list[tuple[np.ndarray, np.ndarray]] = []
-        posting = np.flatnonzero(posts)
-        if len(posting):
+        posting = posts > 0
+        if np.count_nonzero(posting):
+            posted = posting.nonzero()[0]
             rate = np.minimum(1.0, self.view_rate * posts)
-            who, con = self.audience(posting, rate, rng)
+            who, con = self.audience_of(posting, posted, rate, rng)
             if len(who):
                 model.exposures.add(who, self.seller[con], attention=p.kol_touch_weight,
                                     trust_gain=self.post_gain[con], channel=KOL_CHANNEL)
-            fees.append((posting, self.fee_post[posting] * posts[posting]))
+            fees.append((posted, self.fee_post[posted] * posts[posted]))
 
-        live = np.flatnonzero(streams)
-        if len(live):
-            fees.append((live, live_commerce.run_streams(model, self, live, rng)))
+        if np.count_nonzero(streams):
+            live = streams.nonzero()[0]
+            fees.append((live, live_commerce.run_streams(model, self, live, rng, streams)))
         if fees:
             paid = fees[0][0] if len(fees) == 1 else np.concatenate([c for c, _ in fees])
             amount = fees[0][1] if len(fees) == 1 else np.concatenate([a for _, a in fees])

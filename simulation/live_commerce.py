@@ -61,14 +61,18 @@ class LiveCommerce:
 
 
 def run_streams(model: MarketModel, feed: KolFeed, live: np.ndarray,
-                rng: np.random.Generator) -> np.ndarray:
+                rng: np.random.Generator, streaming: np.ndarray | None = None) -> np.ndarray:
     """The day's streams of contracts ``live``: viewers touched, impulse occasions.
 
+    ``streaming`` is the same set as a mask over contracts, when the caller has it.
     Returns the stream fee of each contract in ``live``; the caller books them (with the
     day's post fees, in one posting).
     """
     p = model.params
-    who, con = feed.audience(live, feed.live_rate, rng)
+    if streaming is None:
+        who, con = feed.audience(live, feed.live_rate, rng)
+    else:
+        who, con = feed.audience_of(streaming, live, feed.live_rate, rng)
     if len(who):
         seller = feed.seller[con]
         model.exposures.add(who, seller, attention=p.live_touch_weight,
