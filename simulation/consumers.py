@@ -50,6 +50,14 @@ class Stage(IntEnum):
     SHARING = 5
 
 
+DENSE_TOUCH_CELLS = 1 << 18
+"""Populations up to this many (consumer, seller) cells combine touches in a scratch table
+(2 MB at most); larger ones sort the touched cells instead of holding a table that big."""
+
+SCALAR_FUNNEL_CELLS = 8
+"""Populations up to this many (consumer, seller) cells move through the funnel in a Python
+loop (array calls cost more than the arithmetic on so few)."""
+
 IN_EPISODE = int(Stage.BUYING)
 """Stages from BUYING on (BUYING, SHARING) are an order episode the funnel leaves alone."""
 
@@ -70,11 +78,9 @@ TOUCH_DTYPES: tuple[type, ...] = (np.int64, np.int64, np.float64, np.float64, np
 """Column types of a touch: consumer, seller, attention, trust gain, trust loss, referrer,
 channel (the order of :meth:`Exposures.drain`'s columns)."""
 
-NO_TOUCH_DEFAULTS: tuple[float | int | None, ...] = (None, None, 0.0, 0.0, 0.0, -1, -1)
-"""Value of each touch column when a caller leaves it out (None: always given)."""
-
+CONSUMER_COLUMN, SELLER_COLUMN, ATTENTION_COLUMN, GAIN_COLUMN = 0, 1, 2, 3
 LOSS_COLUMN, REFERRER_COLUMN, CHANNEL_COLUMN = 4, 5, 6
-"""Positions of trust loss, referrer and channel among the touch columns."""
+"""Positions of the touch columns (the order of :meth:`Exposures.drain`)."""
 
 
 @dataclass
@@ -85,10 +91,16 @@ class Exposures:
     gain (share of the trust gap closed) or loss (share of trust lost), and optionally the
     consumer who referred it. Scalars are kept as given and only spread over their touches
     when the day's columns are built (broadcasting every queued part cost more than the
-    touches themselves at small populations).
+    touches themselves at small populations); the queue also notes which optional columns
+    any touch sets, so the day's update can skip the others.
     """
 
     parts: list[tuple] = field(default_factory=list)
+    size: int = 0  # touches queued
+    losses: bool = False  # some touch may carry a trust loss
+    referrals: bool = False  # some touch may name a referrer
+    untallied: bool = False  # some touch may have channel -1 (not counted)
+    unnoticed: bool = False  # some touch may carry no attention (does not make aware)
 
     def add(
         self,
@@ -105,47 +117,40 @@ class Exposures:
         ``channel`` is the counter (e.g. ``Counter.KOL_VIEWS``) the touches are tallied in.
         """
         consumer = np.asarray(consumer, dtype=np.int64)
-        if len(consumer) == 0:
+        n = len(consumer)
+        if n == 0:
             return
         self.parts.append(
             (consumer, seller, attention, trust_gain, trust_loss, referrer, channel))
-
-    def given(self, column: int) -> bool:
-        """Whether some queued touch sets ``column`` to other than its default."""
-        default = NO_TOUCH_DEFAULTS[column]
-        return any(np.ndim(part[column]) or part[column] != default for part in self.parts)
+        self.size += n
+        array = np.ndarray
+        self.losses |= isinstance(trust_loss, array) or trust_loss != 0.0
+        self.referrals |= isinstance(referrer, array) or referrer != -1
+        self.untallied |= isinstance(channel, array) or channel < 0
+        self.unnoticed |= isinstance(attention, array) or not attention > 0
 
     def column(self, column: int) -> np.ndarray:
         """One column over every queued touch (queue order), scalars spread over their part."""
-        parts = self.parts
-        if len(parts) == 1:
-            part = parts[0]
-            n = len(part[0])
-        else:
-            n = sum(len(part[0]) for part in parts)
-        out = np.empty(n, dtype=TOUCH_DTYPES[column])
+        out = np.empty(self.size, dtype=TOUCH_DTYPES[column])
         start = 0
-        for part in parts:
+        for part in self.parts:
             end = start + len(part[0])
             out[start:end] = part[column]
             start = end
         return out
 
-    def tallied(self) -> bool:
-        """Whether every queued touch names a counter channel (none is left at -1)."""
-        return all(np.ndim(part[CHANNEL_COLUMN]) == 0 and part[CHANNEL_COLUMN] >= 0
-                   for part in self.parts)
-
     def clear(self) -> None:
         """Empty the queue."""
         self.parts = []
+        self.size = 0
+        self.losses = self.referrals = self.untallied = self.unnoticed = False
 
     def drain(self) -> tuple[np.ndarray, ...] | None:
         """Concatenate and clear the queue; None when empty."""
         if not self.parts:
             return None
         cols = tuple(self.column(j) for j in range(len(TOUCH_DTYPES)))
-        self.parts = []
+        self.clear()
         return cols
 
 
@@ -411,56 +416,60 @@ class ConsumerPopulation:
         """
         if not exposures.parts:
             return 0
-        consumer, seller = exposures.column(0), exposures.column(1)
-        att, gain = exposures.column(2), exposures.column(3)
-        loss = exposures.column(LOSS_COLUMN) if exposures.given(LOSS_COLUMN) else None
-        referrer = (exposures.column(REFERRER_COLUMN) if exposures.given(REFERRER_COLUMN)
-                    else None)
-        if counters is not None:
-            channel = exposures.column(CHANNEL_COLUMN)
-            every_tallied = exposures.tallied()
+        s_count = self.n_sellers
+        consumer = exposures.column(CONSUMER_COLUMN)
+        # With one seller every touch names seller 0, so the seller column is not needed.
+        seller = exposures.column(SELLER_COLUMN) if s_count > 1 else None
+        att, gain = exposures.column(ATTENTION_COLUMN), exposures.column(GAIN_COLUMN)
+        loss = exposures.column(LOSS_COLUMN) if exposures.losses else None
+        referrer = exposures.column(REFERRER_COLUMN) if exposures.referrals else None
+        channel = exposures.column(CHANNEL_COLUMN) if counters is not None else None
+        untallied, unnoticed = exposures.untallied, exposures.unnoticed
         exposures.clear()
         if counters is not None:
-            self._tally(counters, consumer, seller, channel, every_tallied)
-        s_count = self.n_sellers
-        idx = consumer * s_count + seller if s_count > 1 else consumer + seller
+            self._tally(counters, consumer, seller, channel, untallied)
+        idx = consumer if seller is None else consumer * s_count + seller
         a_flat = self.attention.reshape(-1)
         t_flat = self.trust.reshape(-1)
-        keep_gap = 1.0 - np.minimum(np.maximum(gain, 0.0), 1.0)  # = 1 - clip(gain, 0, 1)
-        keep_trust = None if loss is None else 1.0 - np.minimum(np.maximum(loss, 0.0), 1.0)
-        if len(idx) > 1:
-            order = np.argsort(idx)
-            touched = idx[order]
-            first = np.empty(len(touched), dtype=bool)
-            first[0] = True
-            np.not_equal(touched[1:], touched[:-1], out=first[1:])
-            once = np.count_nonzero(first) == len(first)
+        keep_gap = np.maximum(gain, 0.0)
+        np.minimum(keep_gap, 1.0, out=keep_gap)
+        np.subtract(1.0, keep_gap, out=keep_gap)  # 1 - clip(gain, 0, 1)
+        keep_trust = None
+        if loss is not None:
+            keep_trust = np.maximum(loss, 0.0)
+            np.minimum(keep_trust, 1.0, out=keep_trust)
+            np.subtract(1.0, keep_trust, out=keep_trust)
+        np.add.at(a_flat, idx, att.astype(FLOAT))
+        self.aware.reshape(-1)[idx[att > 0] if unnoticed else idx] = True
+        if self.n * s_count <= DENSE_TOUCH_CELLS:
+            # Products per cell in a scratch table of ones (reset after use); the update is
+            # then computed per touch: repeated cells get the same value written twice.
+            cells = idx
+            scratch = self._touch_scratch()
+            np.multiply.at(scratch, idx, keep_gap)
+            keep_gap = scratch[idx]
+            scratch[idx] = 1.0
+            if keep_trust is not None:
+                np.multiply.at(scratch, idx, keep_trust)
+                keep_trust = scratch[idx]
+                scratch[idx] = 1.0
         else:
-            touched, once, order = idx, True, None
-        if once:
-            # Each (consumer, seller) touched once: plain indexing equals the ufunc.at forms
-            # (x + a and 1 * g are exact), and costs far less on small batches.
-            a_flat[idx] += att.astype(FLOAT)
-            if order is not None:
-                keep_gap = keep_gap[order]
-                keep_trust = None if keep_trust is None else keep_trust[order]
-        else:
-            touched = touched[first]
-            np.add.at(a_flat, idx, att.astype(FLOAT))
-            pos = np.searchsorted(touched, idx)
-            gaps = np.ones(len(touched))
+            # Sorted distinct cells; a touch's cell is found by binary search.
+            cells = unique_sorted(idx)
+            pos = cells.searchsorted(idx)
+            gaps = np.ones(len(cells))
             np.multiply.at(gaps, pos, keep_gap)
             keep_gap = gaps
             if keep_trust is not None:
-                trusts = np.ones(len(touched))
+                trusts = np.ones(len(cells))
                 np.multiply.at(trusts, pos, keep_trust)
                 keep_trust = trusts
-        self.aware.reshape(-1)[idx[att > 0]] = True
-        t = t_flat[touched].astype(np.float64)
-        t = 1.0 - (1.0 - t) * keep_gap
+        t = np.subtract(1.0, t_flat[cells], dtype=np.float64)
+        t *= keep_gap
+        np.subtract(1.0, t, out=t)  # t = 1 - (1 - t) * keep_gap
         if keep_trust is not None:  # without losses t * 1.0 == t: the product is skipped
             t *= keep_trust
-        t_flat[touched] = t.astype(FLOAT)
+        t_flat[cells] = t
 
         # The first referral a consumer receives is the one credited.
         if referrer is not None:
@@ -474,18 +483,29 @@ class ConsumerPopulation:
                 self.referred_by[c[first]] = rr[first]
         return len(idx)
 
-    def _tally(self, counters: np.ndarray, consumer: np.ndarray, seller: np.ndarray,
-               channel: np.ndarray, every_tallied: bool) -> None:
+    def _touch_scratch(self) -> np.ndarray:
+        """A (consumer x seller) table of ones for per-cell products (made on first use)."""
+        scratch = self.__dict__.get("_scratch")
+        if scratch is None or len(scratch) != self.n * self.n_sellers:
+            scratch = self._scratch = np.ones(self.n * self.n_sellers)
+        return scratch
+
+    def _tally(self, counters: np.ndarray, consumer: np.ndarray, seller: np.ndarray | None,
+               channel: np.ndarray, untallied: bool) -> None:
         """Count touches in ``counters[seller, region, channel]`` (channel -1: not counted).
 
         One bincount over the flat cell index; the cells hold whole counts, so adding the
-        day's count equals adding 1 per touch.
+        day's count equals adding 1 per touch. ``seller`` None means seller 0 throughout.
         """
         _, n_regions, n_channels = counters.shape
-        if not every_tallied:
+        if untallied:
             tallied = channel >= 0
-            consumer, seller, channel = consumer[tallied], seller[tallied], channel[tallied]
-        key = (seller * n_regions + self.region[consumer]) * n_channels + channel
+            consumer, channel = consumer[tallied], channel[tallied]
+            seller = None if seller is None else seller[tallied]
+        key = self.region[consumer] * np.int64(n_channels)
+        if seller is not None:
+            key += seller * (n_regions * n_channels)
+        key += channel
         counters += np.bincount(key, minlength=counters.size).reshape(counters.shape)
 
     def update_funnel(self, day: int) -> None:
@@ -496,14 +516,14 @@ class ConsumerPopulation:
         they are past customers), and TRUSTING if also some known seller selling in their
         region is trusted above their threshold.
         """
-        p = self.params
-        # A 0-d array multiplies like the float32 scalar, without the scalar's overhead.
-        np.multiply(self.attention, np.array(1.0 - p.attention_decay, dtype=FLOAT),
-                    out=self.attention)
+        np.multiply(self.attention, self._attention_keep(), out=self.attention)
         buf = self._buffer
         np.subtract(self.trust0, self.trust, out=buf)
         buf *= self.trust_relax
         self.trust += buf
+        if self.n * self.n_sellers <= SCALAR_FUNNEL_CELLS:
+            self._move_few()
+            return
 
         trusted = self.trust >= self.trust_thr[:, None]
         trusted &= self.aware
@@ -524,6 +544,42 @@ class ConsumerPopulation:
         new += interested.view(np.int8)
         stage = self.stage
         np.copyto(stage, new, where=stage < IN_EPISODE)
+
+    def _attention_keep(self) -> np.ndarray:
+        """Share of attention kept overnight, as a float32 0-d array (cheaper than a scalar)."""
+        decay = self.params.attention_decay
+        cached = self.__dict__.get("_keep_cache")
+        if cached is None or cached[0] != decay:
+            cached = self._keep_cache = (decay, np.array(1.0 - decay, dtype=FLOAT))
+        return cached[1]
+
+    def _move_few(self) -> None:
+        """The stage rule of :meth:`update_funnel`, consumer by consumer in Python floats.
+
+        For a handful of consumers a dozen array operations cost more than the loop; the
+        comparisons are exact on float32 values, so the stages are the same.
+        """
+        stage = self.stage.tolist()
+        free = [i for i, now in enumerate(stage) if now < IN_EPISODE]
+        if not free:
+            return
+        aware, attention = self.aware.tolist(), self.attention.tolist()
+        interest_thr, customer = self.interest_thr.tolist(), self.customer.tolist()
+        trust = sells = trust_thr = None
+        for i in free:
+            known = aware[i]
+            new = int(True in known)
+            if customer[i] or max(attention[i]) >= interest_thr[i]:
+                new += 1
+                if trust is None:
+                    trust, sells = self.trust.tolist(), self.sells.tolist()
+                    trust_thr = self.trust_thr.tolist()
+                thr = trust_thr[i]
+                if any(k and sold and t >= thr
+                       for t, k, sold in zip(trust[i], known, sells[i], strict=True)):
+                    new += 1
+            if new != stage[i]:
+                self.stage[i] = new
 
     # --- Action ---------------------------------------------------------------------------
     def decide(

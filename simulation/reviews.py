@@ -22,20 +22,25 @@ from simulation.orders import OrderState
 if TYPE_CHECKING:
     from simulation.model import MarketModel
 
+AWAITING_REVIEW_OR_RETURN = np.array(
+    [s in (OrderState.DELIVERED, OrderState.REVIEWED) for s in OrderState])
+"""By order state: delivered (review due) or reviewed (return window open); one table
+lookup finds both kinds of the phase's work."""
+
 
 def review_and_return(model: MarketModel, day: int | None = None) -> None:
     """Phase 'reviews, returns and sharing': close return windows, review, share."""
     book = model.orders
     day = model.steps
-    p = model.params
-    pop = model.population
 
     # One scan finds both kinds of work: return windows that close today (REVIEWED) and
     # deliveries due for review (DELIVERED). Closing windows does not touch delivered rows.
     state = book["state"]
-    waiting = np.flatnonzero((state == OrderState.DELIVERED) | (state == OrderState.REVIEWED))
+    waiting = AWAITING_REVIEW_OR_RETURN[state].nonzero()[0]
     if len(waiting) == 0:
         return
+    p = model.params
+    pop = model.population
     t_review = book["t_review"][waiting]
     reviewed = state[waiting] == OrderState.REVIEWED
     closing = waiting[reviewed & (t_review < day)]
