@@ -141,7 +141,9 @@ def buy_impressions(model: MarketModel, seller: Seller, rng: np.random.Generator
     if len(paid) == 1:
         model.pay_marketing(seller.index, paid_regions[0], paid[0])
     else:
-        model.pay_marketing(seller.index, np.array(paid_regions), np.array(paid))
+        # Seller as an array: the ledger's broadcast of a scalar seller costs more.
+        model.pay_marketing(np.full(len(paid), seller.index), np.array(paid_regions),
+                            np.array(paid))
 
 
 def ads_phase(model: MarketModel, day: int) -> None:

@@ -168,6 +168,9 @@ class KolFeed:
         # One shared post rate lets the day's Poisson draw take a scalar rate (same draws).
         shared = n > 0 and bool(np.all(self.posts_rate == self.posts_rate[0]))
         self.posts_rate_shared = float(self.posts_rate[0]) if shared else None
+        # One seller behind every contract lets touches name it once (same touches).
+        only = n > 0 and bool(np.all(self.seller == self.seller[0]))
+        self.only_seller: int | None = int(self.seller[0]) if only else None
         self._posts = np.zeros(n, dtype=np.int64)  # posts per contract since the rebuild
         self._streams = np.zeros(n, dtype=np.int64)  # streams per contract since the rebuild
 
@@ -227,7 +230,8 @@ class KolFeed:
             rate = np.minimum(1.0, self.view_rate * posts)
             who, con = self.audience_of(posting, posted, rate, rng)
             if len(who):
-                model.exposures.add(who, self.seller[con], attention=p.kol_touch_weight,
+                seller = self.seller[con] if self.only_seller is None else self.only_seller
+                model.exposures.add(who, seller, attention=p.kol_touch_weight,
                                     trust_gain=self.post_gain[con], channel=KOL_CHANNEL)
             fees.append((posted, self.fee_post[posted] * posts[posted]))
 
@@ -237,6 +241,7 @@ class KolFeed:
         if fees:
             paid = fees[0][0] if len(fees) == 1 else np.concatenate([c for c, _ in fees])
             amount = fees[0][1] if len(fees) == 1 else np.concatenate([a for _, a in fees])
+            # Seller as an array: the ledger's broadcast of a scalar seller costs more.
             model.pay_marketing(self.seller[paid], self.region[paid], amount)
 
 

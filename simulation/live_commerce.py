@@ -74,12 +74,13 @@ def run_streams(model: MarketModel, feed: KolFeed, live: np.ndarray,
     else:
         who, con = feed.audience_of(streaming, live, feed.live_rate, rng)
     if len(who):
-        seller = feed.seller[con]
+        seller = feed.seller[con] if feed.only_seller is None else feed.only_seller
         model.exposures.add(who, seller, attention=p.live_touch_weight,
                             trust_gain=feed.live_gain[con], channel=LIVE_CHANNEL)
         buy = rng.random(len(who)) < feed.impulse[con]
         if np.count_nonzero(buy):
-            model.live_commerce.queue_occasions(who[buy], seller[buy], feed.kol_id[con[buy]])
+            con = con[buy]
+            model.live_commerce.queue_occasions(who[buy], feed.seller[con], feed.kol_id[con])
     return feed.fee_stream[live]
 
 
