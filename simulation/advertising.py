@@ -13,7 +13,7 @@ power concentrates impressions on likely buyers.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 IMPRESSIONS_PER_CPM = 1000.0
 """CPM prices a thousand impressions."""
+
+AD_CHANNEL = int(Counter.AD_TOUCHES)
+"""Counter channel of ad touches (a plain int: cheaper to spread over touches)."""
 
 
 def targeting_cdf(affinity: np.ndarray, power: float) -> np.ndarray:
@@ -45,6 +48,7 @@ class AdAudiences:
         self.model = model
         self.users = [self._social_users(r) for r in range(model.regions.n)]
         self._cdf: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]] = {}
+        self._plans: dict[int, list[AdBuy]] = {}
 
     def _social_users(self, region: int) -> np.ndarray:
         """Consumers of ``region`` on at least one social platform."""
@@ -60,34 +64,86 @@ class AdAudiences:
             self._cdf[key] = (pool, targeting_cdf(self.model.population.affinity[pool], power))
         return self._cdf[key]
 
+    def plan(self, seller: Seller) -> list[AdBuy]:
+        """The seller's daily ad buys (worked out once: budgets, prices and power are fixed).
+
+        Regions whose budget buys no whole impression are left out: a binomial draw over zero
+        impressions draws nothing and notices nothing.
+        """
+        plan = self._plans.get(seller.index)
+        if plan is None:
+            plan = self._plans[seller.index] = daily_ad_buys(self.model, seller)
+        return plan
+
     def refresh(self, region: int) -> None:
         """Recompute a region's audience after its consumers' platforms changed."""
         self.users[region] = self._social_users(region)
         self._cdf = {k: v for k, v in self._cdf.items() if k[0] != region}
 
 
-def buy_impressions(model: MarketModel, seller: Seller, rng: np.random.Generator) -> None:
-    """A seller's ad budget buys impressions per region; noticed ones become touches."""
+class AdBuy(NamedTuple):
+    """A seller's daily ad purchase in one region."""
+
+    region: int
+    budget: float  # USD per day
+    impressions: int  # impressions the budget buys
+    power: float  # targeting power
+
+
+def daily_ad_buys(model: MarketModel, seller: Seller) -> list[AdBuy]:
+    """The impressions a seller's daily ad budget buys per region, at the region's CPM."""
     p = model.params
     budget = seller.daily_budget("ads")
     regions = model.regions
     cpm = p.ad_cpm_usd_at_reference_income * regions.gdp_per_capita / p.reference_income_usd
     power = seller.mech.targeting_power
+    buys = []
     for r in np.flatnonzero(budget > 0).tolist():
         pw = float(power[r]) if power is not None else p.ad_targeting_power
-        pool, cdf = model.ad_audiences.audience(r, pw)
+        impressions = int(budget[r] / cpm[r] * IMPRESSIONS_PER_CPM)
+        if impressions > 0:
+            buys.append(AdBuy(r, budget[r], impressions, pw))
+    return buys
+
+
+def buy_impressions(model: MarketModel, seller: Seller, rng: np.random.Generator) -> None:
+    """A seller's ad budget buys impressions per region; noticed ones become touches.
+
+    Touches and spend of all regions are booked in one call each (same order and sums as
+    region by region: the spend of distinct regions lands in distinct cells).
+    """
+    audiences = model.ad_audiences
+    plan = audiences.plan(seller)
+    if not plan:
+        return
+    notice_rate = model.params.ad_notice_rate
+    reached, paid_regions, paid = [], [], []
+    for r, budget, impressions, power in plan:
+        pool, cdf = audiences.audience(r, power)
         if len(pool) == 0:
             continue
-        impressions = int(budget[r] / cpm[r] * IMPRESSIONS_PER_CPM)
-        noticed = rng.binomial(impressions, p.ad_notice_rate)
+        noticed = rng.binomial(impressions, notice_rate)
         if noticed == 0:
             continue
         # Sorted draws make the binary searches cache-friendly; order is irrelevant here.
-        u = np.sort(rng.random(noticed))
-        who = pool[np.minimum(np.searchsorted(cdf, u, side="right"), len(pool) - 1)]
-        model.exposures.add(who, seller.index, attention=p.ad_touch_weight,
-                            channel=Counter.AD_TOUCHES)
-        model.pay_marketing(seller.index, r, budget[r])
+        u = rng.random(noticed)
+        u.sort()
+        hit = cdf.searchsorted(u, side="right")
+        np.minimum(hit, len(pool) - 1, out=hit)
+        reached.append(pool[hit])
+        paid_regions.append(r)
+        paid.append(budget)
+    if not paid:
+        return
+    who = reached[0] if len(reached) == 1 else np.concatenate(reached)
+    model.exposures.add(who, seller.index, attention=model.params.ad_touch_weight,
+                        channel=AD_CHANNEL)
+    if len(paid) == 1:
+        model.pay_marketing(seller.index, paid_regions[0], paid[0])
+    else:
+        # Seller as an array: the ledger's broadcast of a scalar seller costs more.
+        model.pay_marketing(np.full(len(paid), seller.index), np.array(paid_regions),
+                            np.array(paid))
 
 
 def ads_phase(model: MarketModel, day: int) -> None:

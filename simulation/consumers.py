@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -53,6 +54,16 @@ class Stage(IntEnum):
 
 _TRUSTING, _BUYING, _SHARING = int(Stage.TRUSTING), int(Stage.BUYING), int(Stage.SHARING)
 """Stages as plain ints for the choice phase's comparisons (no enum conversion per call)."""
+DENSE_TOUCH_CELLS = 1 << 18
+"""Populations up to this many (consumer, seller) cells combine touches in a scratch table
+(2 MB at most); larger ones sort the touched cells instead of holding a table that big."""
+
+SCALAR_FUNNEL_CELLS = 8
+"""Populations up to this many (consumer, seller) cells move through the funnel in a Python
+loop (array calls cost more than the arithmetic on so few)."""
+
+IN_EPISODE = int(Stage.BUYING)
+"""Stages from BUYING on (BUYING, SHARING) are an order episode the funnel leaves alone."""
 
 
 def unique_sorted(a: np.ndarray) -> np.ndarray:
@@ -66,16 +77,34 @@ def unique_sorted(a: np.ndarray) -> np.ndarray:
     return s[keep]
 
 
+TOUCH_DTYPES: tuple[type, ...] = (np.int64, np.int64, np.float64, np.float64, np.float64,
+                                  np.int64, np.int64)
+"""Column types of a touch: consumer, seller, attention, trust gain, trust loss, referrer,
+channel (the order of :meth:`Exposures.drain`'s columns)."""
+
+CONSUMER_COLUMN, SELLER_COLUMN, ATTENTION_COLUMN, GAIN_COLUMN = 0, 1, 2, 3
+LOSS_COLUMN, REFERRER_COLUMN, CHANNEL_COLUMN = 4, 5, 6
+"""Positions of the touch columns (the order of :meth:`Exposures.drain`)."""
+
+
 @dataclass
 class Exposures:
     """Touches collected during a day, applied at once by :meth:`ConsumerPopulation.perceive`.
 
     Each touch names a consumer and a seller and carries attention (touch units), a trust
     gain (share of the trust gap closed) or loss (share of trust lost), and optionally the
-    consumer who referred it.
+    consumer who referred it. Scalars are kept as given and only spread over their touches
+    when the day's columns are built (broadcasting every queued part cost more than the
+    touches themselves at small populations); the queue also notes which optional columns
+    any touch sets, so the day's update can skip the others.
     """
 
-    parts: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+    parts: list[tuple] = field(default_factory=list)
+    size: int = 0  # touches queued
+    losses: bool = False  # some touch may carry a trust loss
+    referrals: bool = False  # some touch may name a referrer
+    untallied: bool = False  # some touch may have channel -1 (not counted)
+    unnoticed: bool = False  # some touch may carry no attention (does not make aware)
 
     def add(
         self,
@@ -95,22 +124,37 @@ class Exposures:
         n = len(consumer)
         if n == 0:
             return
-
-        def b(x, dtype):
-            return np.broadcast_to(np.asarray(x, dtype=dtype), (n,))
-
         self.parts.append(
-            (consumer, b(seller, np.int64), b(attention, np.float64),
-             b(trust_gain, np.float64), b(trust_loss, np.float64), b(referrer, np.int64),
-             b(channel, np.int64))
-        )
+            (consumer, seller, attention, trust_gain, trust_loss, referrer, channel))
+        self.size += n
+        array = np.ndarray
+        self.losses |= isinstance(trust_loss, array) or trust_loss != 0.0
+        self.referrals |= isinstance(referrer, array) or referrer != -1
+        self.untallied |= isinstance(channel, array) or channel < 0
+        self.unnoticed |= isinstance(attention, array) or not attention > 0
+
+    def column(self, column: int) -> np.ndarray:
+        """One column over every queued touch (queue order), scalars spread over their part."""
+        out = np.empty(self.size, dtype=TOUCH_DTYPES[column])
+        start = 0
+        for part in self.parts:
+            end = start + len(part[0])
+            out[start:end] = part[column]
+            start = end
+        return out
+
+    def clear(self) -> None:
+        """Empty the queue."""
+        self.parts = []
+        self.size = 0
+        self.losses = self.referrals = self.untallied = self.unnoticed = False
 
     def drain(self) -> tuple[np.ndarray, ...] | None:
         """Concatenate and clear the queue; None when empty."""
         if not self.parts:
             return None
-        cols = tuple(np.concatenate(c) for c in zip(*self.parts, strict=True))
-        self.parts = []
+        cols = tuple(self.column(j) for j in range(len(TOUCH_DTYPES)))
+        self.clear()
         return cols
 
 
@@ -317,31 +361,51 @@ class ConsumerPopulation:
         self.sells = np.ascontiguousarray(sells_in.T[self.region])
 
     # --- counts used by metrics -----------------------------------------------------------
+    @cached_property
+    def _region_blocks(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """(starts of the non-empty region blocks, mask of those blocks or None if all are).
+
+        Blocks are fixed at set-up, so this is worked out once instead of every day.
+        """
+        nonempty = self.block_ends > self.block_starts
+        starts = self.block_starts[nonempty]
+        return starts, (None if len(starts) == len(nonempty) else nonempty)
+
     def per_region(self, values: np.ndarray) -> np.ndarray:
         """Sum of a per-consumer array over each region's block of consumers."""
+        starts, nonempty = self._region_blocks
+        values = values.view(np.uint8) if values.dtype == np.bool_ else values
+        # Blocks are contiguous, so each segment runs to the next non-empty start.
+        if nonempty is None:
+            return np.add.reduceat(values, starts, dtype=np.float64)
         out = np.zeros(len(self.block_starts))
-        nonempty = self.block_ends > self.block_starts
-        if nonempty.any():
-            # Blocks are contiguous, so each segment runs to the next non-empty start.
-            values = values.view(np.uint8) if values.dtype == np.bool_ else values
-            out[nonempty] = np.add.reduceat(values, self.block_starts[nonempty],
-                                            dtype=np.float64)
+        if len(starts):
+            out[nonempty] = np.add.reduceat(values, starts, dtype=np.float64)
         return out
 
     def region_counts(self, n_regions: int) -> dict[str, np.ndarray]:
         """Consumers, aware, customers, repeat customers, trust and stages per region."""
-        total_orders = self.orders.sum(axis=1) if self.n_sellers > 1 else self.orders[:, 0]
-        aware_pairs = self.aware.sum(axis=1)
-        trust_known = (self.trust * self.aware).sum(axis=1)
+        if self.n_sellers == 1:  # one column: row sums are the column itself
+            total_orders = self.orders[:, 0]
+            aware = self.aware[:, 0]
+            aware_pairs = aware  # per_region counts True as 1, as it would the 0/1 sums
+            trust_known = self.trust[:, 0] * aware
+        else:
+            total_orders = np.add.reduce(self.orders, axis=1)
+            aware_pairs = np.add.reduce(self.aware, axis=1, dtype=np.int64)
+            aware = aware_pairs > 0
+            trust_known = np.add.reduce(self.trust * self.aware, axis=1)
         key = self.stage_key_base + self.stage
         stages = np.bincount(key, minlength=n_regions * len(Stage)).reshape(n_regions, -1)
+        aware_count = self.per_region(aware)
         return {
             "consumers": self.block_ends - self.block_starts,
-            "aware": self.per_region(aware_pairs > 0),
+            "aware": aware_count,
             "customers": self.per_region(total_orders >= 1),
             "repeat_customers": self.per_region(total_orders >= 2),
             "trust_sum": self.per_region(trust_known),
-            "aware_pairs": self.per_region(aware_pairs),
+            "aware_pairs": (aware_count.copy() if aware_pairs is aware
+                            else self.per_region(aware_pairs)),
             "stage": stages,  # (R, stages)
         }
 
@@ -372,41 +436,99 @@ class ConsumerPopulation:
         Returns:
             number of touches applied.
         """
-        cols = exposures.drain()
-        if cols is None:
+        if not exposures.parts:
             return 0
-        consumer, seller, att, gain, loss, referrer, channel = cols
-        if counters is not None:
-            tallied = channel >= 0
-            np.add.at(counters, (seller[tallied], self.region[consumer[tallied]],
-                                 channel[tallied]), 1)
         s_count = self.n_sellers
-        idx = consumer * s_count + seller
+        consumer = exposures.column(CONSUMER_COLUMN)
+        # With one seller every touch names seller 0, so the seller column is not needed.
+        seller = exposures.column(SELLER_COLUMN) if s_count > 1 else None
+        att, gain = exposures.column(ATTENTION_COLUMN), exposures.column(GAIN_COLUMN)
+        loss = exposures.column(LOSS_COLUMN) if exposures.losses else None
+        referrer = exposures.column(REFERRER_COLUMN) if exposures.referrals else None
+        channel = exposures.column(CHANNEL_COLUMN) if counters is not None else None
+        untallied, unnoticed = exposures.untallied, exposures.unnoticed
+        exposures.clear()
+        if counters is not None:
+            self._tally(counters, consumer, seller, channel, untallied)
+        idx = consumer if seller is None else consumer * s_count + seller
         a_flat = self.attention.reshape(-1)
         t_flat = self.trust.reshape(-1)
+        keep_gap = np.maximum(gain, 0.0)
+        np.minimum(keep_gap, 1.0, out=keep_gap)
+        np.subtract(1.0, keep_gap, out=keep_gap)  # 1 - clip(gain, 0, 1)
+        keep_trust = None
+        if loss is not None:
+            keep_trust = np.maximum(loss, 0.0)
+            np.minimum(keep_trust, 1.0, out=keep_trust)
+            np.subtract(1.0, keep_trust, out=keep_trust)
         np.add.at(a_flat, idx, att.astype(FLOAT))
-        self.aware.reshape(-1)[idx[att > 0]] = True
-
-        touched = unique_sorted(idx)
-        pos = np.searchsorted(touched, idx)
-        keep_gap = np.ones(len(touched))
-        np.multiply.at(keep_gap, pos, 1.0 - np.clip(gain, 0.0, 1.0))
-        keep_trust = np.ones(len(touched))
-        np.multiply.at(keep_trust, pos, 1.0 - np.clip(loss, 0.0, 1.0))
-        t = t_flat[touched].astype(np.float64)
-        t = 1.0 - (1.0 - t) * keep_gap
-        t_flat[touched] = (t * keep_trust).astype(FLOAT)
+        self.aware.reshape(-1)[idx[att > 0] if unnoticed else idx] = True
+        if self.n * s_count <= DENSE_TOUCH_CELLS:
+            # Products per cell in a scratch table of ones (reset after use); the update is
+            # then computed per touch: repeated cells get the same value written twice.
+            cells = idx
+            scratch = self._touch_scratch()
+            np.multiply.at(scratch, idx, keep_gap)
+            keep_gap = scratch[idx]
+            scratch[idx] = 1.0
+            if keep_trust is not None:
+                np.multiply.at(scratch, idx, keep_trust)
+                keep_trust = scratch[idx]
+                scratch[idx] = 1.0
+        else:
+            # Sorted distinct cells; a touch's cell is found by binary search.
+            cells = unique_sorted(idx)
+            pos = cells.searchsorted(idx)
+            gaps = np.ones(len(cells))
+            np.multiply.at(gaps, pos, keep_gap)
+            keep_gap = gaps
+            if keep_trust is not None:
+                trusts = np.ones(len(cells))
+                np.multiply.at(trusts, pos, keep_trust)
+                keep_trust = trusts
+        t = np.subtract(1.0, t_flat[cells], dtype=np.float64)
+        t *= keep_gap
+        np.subtract(1.0, t, out=t)  # t = 1 - (1 - t) * keep_gap
+        if keep_trust is not None:  # without losses t * 1.0 == t: the product is skipped
+            t *= keep_trust
+        t_flat[cells] = t
 
         # The first referral a consumer receives is the one credited.
-        ref = referrer >= 0
-        if ref.any():
-            c, rr = consumer[ref], referrer[ref]
-            fresh = self.referred_by[c] < 0
-            c, rr = c[fresh], rr[fresh]
-            # The first occurrence of each consumer wins (stable order of queueing).
-            first = np.unique(c, return_index=True)[1]
-            self.referred_by[c[first]] = rr[first]
+        if referrer is not None:
+            ref = referrer >= 0
+            if np.count_nonzero(ref):
+                c, rr = consumer[ref], referrer[ref]
+                fresh = self.referred_by[c] < 0
+                c, rr = c[fresh], rr[fresh]
+                # The first occurrence of each consumer wins (stable order of queueing).
+                first = np.unique(c, return_index=True)[1]
+                self.referred_by[c[first]] = rr[first]
         return len(idx)
+
+    def _touch_scratch(self) -> np.ndarray:
+        """A (consumer x seller) table of ones for per-cell products (made on first use)."""
+        scratch = self.__dict__.get("_scratch")
+        if scratch is None or len(scratch) != self.n * self.n_sellers:
+            scratch = self._scratch = np.ones(self.n * self.n_sellers)
+        return scratch
+
+    def _tally(self, counters: np.ndarray, consumer: np.ndarray, seller: np.ndarray | None,
+               channel: np.ndarray, untallied: bool) -> None:
+        """Count touches in ``counters[seller, region, channel]`` (channel -1: not counted).
+
+        One bincount over the flat cell index; the cells hold whole counts, so adding the
+        day's count equals adding 1 per touch. ``seller`` None means seller 0 throughout.
+        """
+        _, n_regions, n_channels = counters.shape
+        if untallied:
+            tallied = channel >= 0
+            consumer, channel = consumer[tallied], channel[tallied]
+            seller = None if seller is None else seller[tallied]
+        key = self.region[consumer] * np.int64(n_channels)
+        if seller is not None:
+            key += seller * (n_regions * n_channels)
+        key += channel
+        counters += np.bincount(key, minlength=counters.size).reshape(counters.shape)
 
     def update_funnel(self, day: int) -> None:
         """Forget a little, then move consumers between funnel stages.
@@ -416,27 +538,70 @@ class ConsumerPopulation:
         they are past customers), and TRUSTING if also some known seller selling in their
         region is trusted above their threshold.
         """
-        p = self.params
-        self.attention *= FLOAT(1.0 - p.attention_decay)
+        np.multiply(self.attention, self._attention_keep(), out=self.attention)
         buf = self._buffer
         np.subtract(self.trust0, self.trust, out=buf)
         buf *= self.trust_relax
         self.trust += buf
+        if self.n * self.n_sellers <= SCALAR_FUNNEL_CELLS:
+            self._move_few()
+            return
 
         trusted = self.trust >= self.trust_thr[:, None]
         trusted &= self.aware
         trusted &= self.sells
-        considered = trusted.any(axis=1)
-        interested = self.attention.max(axis=1) >= self.interest_thr
+        if self.n_sellers == 1:  # one column: the row reductions are the column itself
+            considered = trusted[:, 0]
+            interested = self.attention[:, 0] >= self.interest_thr
+            aware = self.aware[:, 0]
+        else:
+            considered = np.logical_or.reduce(trusted, axis=1)
+            interested = np.maximum.reduce(self.attention, axis=1) >= self.interest_thr
+            aware = np.logical_or.reduce(self.aware, axis=1)
         interested |= self.customer
-        aware = self.aware.any(axis=1)
-        # 0 UNAWARE, 1 AWARE, 2 INTERESTED, 3 TRUSTING (interest implies awareness).
-        new = aware.astype(np.int8)
-        new += interested
-        new += interested & considered
+        # 0 UNAWARE, 1 AWARE, 2 INTERESTED, 3 TRUSTING (interest implies awareness); booleans
+        # are added as their 0/1 bytes.
+        new = np.add(aware.view(np.int8), interested.view(np.int8))
+        interested &= considered
+        new += interested.view(np.int8)
         stage = self.stage
-        free = (stage != Stage.BUYING) & (stage != Stage.SHARING)
-        np.copyto(stage, new, where=free)
+        np.copyto(stage, new, where=stage < IN_EPISODE)
+
+    def _attention_keep(self) -> np.ndarray:
+        """Share of attention kept overnight, as a float32 0-d array (cheaper than a scalar)."""
+        decay = self.params.attention_decay
+        cached = self.__dict__.get("_keep_cache")
+        if cached is None or cached[0] != decay:
+            cached = self._keep_cache = (decay, np.array(1.0 - decay, dtype=FLOAT))
+        return cached[1]
+
+    def _move_few(self) -> None:
+        """The stage rule of :meth:`update_funnel`, consumer by consumer in Python floats.
+
+        For a handful of consumers a dozen array operations cost more than the loop; the
+        comparisons are exact on float32 values, so the stages are the same.
+        """
+        stage = self.stage.tolist()
+        free = [i for i, now in enumerate(stage) if now < IN_EPISODE]
+        if not free:
+            return
+        aware, attention = self.aware.tolist(), self.attention.tolist()
+        interest_thr, customer = self.interest_thr.tolist(), self.customer.tolist()
+        trust = sells = trust_thr = None
+        for i in free:
+            known = aware[i]
+            new = int(True in known)
+            if customer[i] or max(attention[i]) >= interest_thr[i]:
+                new += 1
+                if trust is None:
+                    trust, sells = self.trust.tolist(), self.sells.tolist()
+                    trust_thr = self.trust_thr.tolist()
+                thr = trust_thr[i]
+                if any(k and sold and t >= thr
+                       for t, k, sold in zip(trust[i], known, sells[i], strict=True)):
+                    new += 1
+            if new != stage[i]:
+                self.stage[i] = new
 
     # --- Action ---------------------------------------------------------------------------
     def decide(

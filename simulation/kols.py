@@ -21,6 +21,8 @@ from simulation.regions import PLATFORMS
 
 CREDIBILITY_MAX = 1.0
 """Credibility is a 0-1 scale: a KOL followers fully believe."""
+KOL_CHANNEL = int(Counter.KOL_VIEWS)
+"""Counter channel of KOL post views (a plain int: cheaper to spread over touches)."""
 
 if TYPE_CHECKING:
     from simulation.model import MarketModel
@@ -101,14 +103,36 @@ class KolFeed:
         self.kols: list[KOL] = list(model.kols)
         for i, k in enumerate(self.kols):
             k.feed_index = i
-        self.posts_by_kol = np.zeros(len(self.kols), dtype=np.int64)
-        self.streams_by_kol = np.zeros(len(self.kols), dtype=np.int64)
+        # Posts and streams so far per KOL, folded in from the per-contract tallies whenever
+        # the contracts are rebuilt (see the posts_by_kol and streams_by_kol properties).
+        self._posts_folded = np.zeros(len(self.kols), dtype=np.int64)
+        self._streams_folded = np.zeros(len(self.kols), dtype=np.int64)
+        self.n = 0
         self.rebuild()
+
+    @property
+    def posts_by_kol(self) -> np.ndarray:
+        """Posts made so far per KOL (for all sellers)."""
+        return self._posts_folded + self._per_kol(self._posts)
+
+    @property
+    def streams_by_kol(self) -> np.ndarray:
+        """Live-streams run so far per KOL (for all sellers)."""
+        return self._streams_folded + self._per_kol(self._streams)
+
+    def _per_kol(self, per_contract: np.ndarray) -> np.ndarray:
+        """Per-contract tallies summed per KOL."""
+        out = np.zeros(len(self.kols), dtype=np.int64)
+        np.add.at(out, self.kol, per_contract)
+        return out
 
     def rebuild(self) -> None:
         """Recompute the contract arrays (after set-up, or when followers change)."""
         model = self.model
         p = model.params
+        if self.n:
+            self._posts_folded = self.posts_by_kol
+            self._streams_folded = self.streams_by_kol
         rows = [(k, c) for k in self.kols for c in k.contracts]
         n = len(rows)
         self.n = n
@@ -137,50 +161,90 @@ class KolFeed:
         sizes = np.array([len(k.followers) for k, _ in rows], dtype=np.int64)
         self.indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(sizes, out=self.indptr[1:])
-        self.followers = (np.concatenate([k.followers for k, _ in rows]) if n
-                          else np.zeros(0, dtype=np.int64))
+        self.followers = (np.concatenate([k.followers for k, _ in rows]).astype(np.int64)
+                          if n else np.zeros(0, dtype=np.int64))
+        self.owner = np.repeat(np.arange(n), sizes)  # contract of each follower slot
+        scheduled = np.flatnonzero(self.event_period > 0)
+        self.scheduled = scheduled if len(scheduled) else None
+        self.scheduled_period = self.event_period[scheduled]
+        # One shared post rate lets the day's Poisson draw take a scalar rate (same draws).
+        shared = n > 0 and bool(np.all(self.posts_rate == self.posts_rate[0]))
+        self.posts_rate_shared = float(self.posts_rate[0]) if shared else None
+        # One seller behind every contract lets touches name it once (same touches).
+        only = n > 0 and bool(np.all(self.seller == self.seller[0]))
+        self.only_seller: int | None = int(self.seller[0]) if only else None
+        self._posts = np.zeros(n, dtype=np.int64)  # posts per contract since the rebuild
+        self._streams = np.zeros(n, dtype=np.int64)  # streams per contract since the rebuild
 
     def audience(self, contracts: np.ndarray, rate: np.ndarray, rng: np.random.Generator
                   ) -> tuple[np.ndarray, np.ndarray]:
-        """Followers of ``contracts`` who see today's content: (consumer, contract) pairs."""
-        starts, ends = self.indptr[contracts], self.indptr[contracts + 1]
-        counts = ends - starts
-        total = int(counts.sum())
-        if total == 0:
+        """Followers of ``contracts`` who see today's content: (consumer, contract) pairs.
+
+        ``contracts`` are ascending contract indices; see :meth:`audience_of` for the draws.
+        """
+        chosen = np.zeros(self.n, dtype=bool)
+        chosen[contracts] = True
+        return self.audience_of(chosen, contracts, rate, rng)
+
+    def audience_of(self, chosen: np.ndarray, contracts: np.ndarray, rate: np.ndarray,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Followers of the ``chosen`` contracts who see today's content.
+
+        ``chosen`` is a mask over contracts and ``contracts`` the same set as ascending
+        indices. One uniform is drawn per follower slot of the chosen contracts, in contract
+        order. A follower is kept with ``rate[j]``, where ``j`` is its contract's position
+        in ``contracts`` (not its contract index).
+        """
+        in_chosen = chosen[self.owner]
+        owner = self.owner[in_chosen]
+        if len(owner) == 0:
             z = np.zeros(0, dtype=np.int64)
             return z, z
-        owner = np.repeat(np.arange(len(contracts)), counts)
-        pos = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + starts[owner]
-        keep = rng.random(total) < rate[owner]
-        return self.followers[pos[keep]].astype(np.int64), contracts[owner[keep]]
+        followers = self.followers[in_chosen]
+        keep = rng.random(len(owner)) < rate[contracts.searchsorted(owner)]
+        return followers[keep], owner[keep]
 
     def publish(self) -> None:
-        """Today's posts and live-streams for every contract: touches, fees, occasions."""
+        """Today's posts and live-streams for every contract: touches, fees, occasions.
+
+        Post and stream fees are booked in one posting after both (same order and sums as
+        booking them one after the other).
+        """
         if self.n == 0:
             return
         model = self.model
         rng = model.streams.kol_feed
         p = model.params
-        posts = rng.poisson(self.posts_rate)
+        if self.posts_rate_shared is not None:  # same draws as the per-contract rate array
+            posts = rng.poisson(self.posts_rate_shared, self.n)
+        else:
+            posts = rng.poisson(self.posts_rate)
         streams = rng.random(self.n) < self.streams_rate
-        scheduled = self.event_period > 0
-        if scheduled.any():
-            day = model.steps
-            streams[scheduled] = (day % self.event_period[scheduled]) == 0
+        if self.scheduled is not None:
+            streams[self.scheduled] = (model.steps % self.scheduled_period) == 0
+        self._posts += posts
+        self._streams += streams
 
-        posting = np.flatnonzero(posts > 0)
-        if len(posting):
+        fees: list[tuple[np.ndarray, np.ndarray]] = []
+        posting = posts > 0
+        if np.count_nonzero(posting):
+            posted = posting.nonzero()[0]
             rate = np.minimum(1.0, self.view_rate * posts)
-            who, con = self.audience(posting, rate, rng)
-            model.exposures.add(who, self.seller[con], attention=p.kol_touch_weight,
-                                trust_gain=self.post_gain[con], channel=Counter.KOL_VIEWS)
-            model.pay_marketing(self.seller[posting], self.region[posting],
-                                self.fee_post[posting] * posts[posting])
-            np.add.at(self.posts_by_kol, self.kol[posting], posts[posting])
+            who, con = self.audience_of(posting, posted, rate, rng)
+            if len(who):
+                seller = self.seller[con] if self.only_seller is None else self.only_seller
+                model.exposures.add(who, seller, attention=p.kol_touch_weight,
+                                    trust_gain=self.post_gain[con], channel=KOL_CHANNEL)
+            fees.append((posted, self.fee_post[posted] * posts[posted]))
 
-        live = np.flatnonzero(streams)
-        if len(live):
-            live_commerce.run_streams(model, self, live, rng)
+        if np.count_nonzero(streams):
+            live = streams.nonzero()[0]
+            fees.append((live, live_commerce.run_streams(model, self, live, rng, streams)))
+        if fees:
+            paid = fees[0][0] if len(fees) == 1 else np.concatenate([c for c, _ in fees])
+            amount = fees[0][1] if len(fees) == 1 else np.concatenate([a for _, a in fees])
+            # Seller as an array: the ledger's broadcast of a scalar seller costs more.
+            model.pay_marketing(self.seller[paid], self.region[paid], amount)
 
 
 def create_kols(model: MarketModel) -> list[KOL]:

@@ -22,6 +22,9 @@ import numpy as np
 
 from simulation.metrics import Counter, count
 
+LIVE_CHANNEL = int(Counter.LIVE_VIEWS)
+"""Counter channel of live-stream views (a plain int: cheaper to spread over touches)."""
+
 if TYPE_CHECKING:
     from simulation.kols import KolFeed
     from simulation.model import MarketModel
@@ -58,16 +61,27 @@ class LiveCommerce:
 
 
 def run_streams(model: MarketModel, feed: KolFeed, live: np.ndarray,
-                rng: np.random.Generator) -> None:
-    """The day's streams of contracts ``live``: viewers touched, impulse occasions, fees."""
+                rng: np.random.Generator, streaming: np.ndarray | None = None) -> np.ndarray:
+    """The day's streams of contracts ``live``: viewers touched, impulse occasions.
+
+    ``streaming`` is the same set as a mask over contracts, when the caller has it.
+    Returns the stream fee of each contract in ``live``; the caller books them (with the
+    day's post fees, in one posting).
+    """
     p = model.params
-    who, con = feed.audience(live, feed.live_rate, rng)
-    model.exposures.add(who, feed.seller[con], attention=p.live_touch_weight,
-                        trust_gain=feed.live_gain[con], channel=Counter.LIVE_VIEWS)
-    buy = rng.random(len(who)) < feed.impulse[con]
-    model.live_commerce.queue_occasions(who[buy], feed.seller[con[buy]], feed.kol_id[con[buy]])
-    model.pay_marketing(feed.seller[live], feed.region[live], feed.fee_stream[live])
-    np.add.at(feed.streams_by_kol, feed.kol[live], 1)
+    if streaming is None:
+        who, con = feed.audience(live, feed.live_rate, rng)
+    else:
+        who, con = feed.audience_of(streaming, live, feed.live_rate, rng)
+    if len(who):
+        seller = feed.seller[con] if feed.only_seller is None else feed.only_seller
+        model.exposures.add(who, seller, attention=p.live_touch_weight,
+                            trust_gain=feed.live_gain[con], channel=LIVE_CHANNEL)
+        buy = rng.random(len(who)) < feed.impulse[con]
+        if np.count_nonzero(buy):
+            con = con[buy]
+            model.live_commerce.queue_occasions(who[buy], feed.seller[con], feed.kol_id[con])
+    return feed.fee_stream[live]
 
 
 def live_discount(model: MarketModel, sellers: np.ndarray, live: np.ndarray) -> np.ndarray:

@@ -22,15 +22,29 @@ from simulation.orders import OrderState
 if TYPE_CHECKING:
     from simulation.model import MarketModel
 
+AWAITING_REVIEW_OR_RETURN = np.array(
+    [s in (OrderState.DELIVERED, OrderState.REVIEWED) for s in OrderState])
+"""By order state: delivered (review due) or reviewed (return window open); one table
+lookup finds both kinds of the phase's work."""
+
 
 def review_and_return(model: MarketModel, day: int | None = None) -> None:
     """Phase 'reviews, returns and sharing': close return windows, review, share."""
     book = model.orders
     day = model.steps
+
+    # One scan finds both kinds of work: return windows that close today (REVIEWED) and
+    # deliveries due for review (DELIVERED). Closing windows does not touch delivered rows.
+    state = book["state"]
+    waiting = AWAITING_REVIEW_OR_RETURN[state].nonzero()[0]
+    if len(waiting) == 0:
+        return
     p = model.params
     pop = model.population
-
-    closing = np.flatnonzero((book["state"] == OrderState.REVIEWED) & (book["t_review"] < day))
+    t_review = book["t_review"][waiting]
+    reviewed = state[waiting] == OrderState.REVIEWED
+    closing = waiting[reviewed & (t_review < day)]
+    due = waiting[~reviewed & (t_review <= day)]
     if len(closing):
         ret = book["returning"][closing]
         s = book["seller"][closing].astype(np.int64)
@@ -53,7 +67,6 @@ def review_and_return(model: MarketModel, day: int | None = None) -> None:
                 model.warehouse_list[w].restock_returns(book["product"][rows][sel].astype(np.int64))
         pop.release(book["consumer"][closing].astype(np.int64))
 
-    due = np.flatnonzero((book["state"] == OrderState.DELIVERED) & (book["t_review"] <= day))
     if len(due) == 0:
         return
     c = book["consumer"][due].astype(np.int64)
