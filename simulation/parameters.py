@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from simulation.declarations import declare
+from simulation.declarations import Declaration, declaration_of, declare
 from simulation.yaml_loading import load_yaml_file_cached
 
 
@@ -811,19 +811,16 @@ def set_defaults(values: Mapping[str, float]) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
-class ParameterInfo:
-    """What a user interface needs to show one parameter."""
+class ParameterInfo(Declaration):
+    """What a user interface needs to show one parameter: its declaration and its profile."""
 
-    name: str
-    default: float
-    lo: float
-    hi: float
-    unit: str
-    doc: str
-    source: str
-    is_int: bool
-    prior_default: float
-    calibrated: bool
+    prior_default: float = 0.0
+    calibrated: bool = False
+
+    @property
+    def name(self) -> str:
+        """The parameter's name (its path inside ``parameters``)."""
+        return self.path
 
 
 def parameter_table(values: Mapping[str, float] | None = None) -> list[ParameterInfo]:
@@ -836,19 +833,9 @@ def parameter_table(values: Mapping[str, float] | None = None) -> list[Parameter
     values = values or {}
     rows = []
     for name, field in ModelParameters.model_fields.items():
-        extra = field.json_schema_extra or {}
-        rows.append(
-            ParameterInfo(
-                name=name,
-                default=values.get(name, field.default),
-                lo=extra["lo"],
-                hi=extra["hi"],
-                unit=extra["unit"],
-                doc=field.description or "",
-                source=extra["source"],
-                is_int=field.annotation is int,
-                prior_default=field.default,
-                calibrated=name in values,
-            )
-        )
+        d = declaration_of(field, name)
+        if d is None:
+            raise TypeError(f"parameter {name} is not declared with P()")
+        rows.append(ParameterInfo(**{**vars(d), "default": values.get(name, d.default)},
+                                  prior_default=d.default, calibrated=name in values))
     return rows
