@@ -51,6 +51,16 @@ def _negated(amount):
     return -amount if isinstance(amount, _NUMBER) else -np.asarray(amount)
 
 
+
+def profit_of(accounts: np.ndarray) -> np.ndarray:
+    """Revenue minus refunds minus costs over the last axis of ``(..., regions + 1, accounts)``.
+
+    The one definition of profit: the ledger applies it to today's accounts, the
+    DataCollector to the accounts it recorded on every day.
+    """
+    costs = accounts[..., list(COST_ACCOUNTS)].sum(axis=-1)
+    return accounts[..., Account.REVENUE] - accounts[..., Account.REFUNDS] - costs
+
 class Ledger:
     """Accounts per (seller, region + global) and the sellers' assets."""
 
@@ -204,9 +214,7 @@ class Ledger:
 
     def profit(self) -> np.ndarray:
         """Revenue minus refunds minus costs, per (seller, region + global)."""
-        a = self.accounts
-        costs = a[:, :, list(COST_ACCOUNTS)].sum(axis=2)
-        return a[:, :, Account.REVENUE] - a[:, :, Account.REFUNDS] - costs
+        return profit_of(self.accounts)
 
     def assets(self) -> np.ndarray:
         """Cash + receivables + inventory at cost, per seller."""

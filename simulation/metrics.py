@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import partial
-from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from simulation.ledger import Ledger
+from simulation.ledger import profit_of
 
 if TYPE_CHECKING:
     from simulation.model import MarketModel
@@ -450,16 +449,8 @@ class MarketDataCollector(mesa.DataCollector):
         )
 
     def _profit(self, days: slice) -> np.ndarray:
-        """Ledger profit on the recorded ``days``: (days, sellers, regions + 1).
-
-        ``Ledger.profit`` itself, applied to the recorded accounts of all days at once (days
-        and sellers stacked as its sellers' axis), so profit keeps one definition.
-        """
-        accounts = self._accounts[days]
-        n_days, n_sellers = accounts.shape[:2]
-        stacked = SimpleNamespace(accounts=accounts.reshape(n_days * n_sellers,
-                                                            *accounts.shape[2:]))
-        return Ledger.profit(stacked).reshape(n_days, n_sellers, -1)
+        """Ledger profit on the recorded ``days``: (days, sellers, regions + 1)."""
+        return profit_of(self._accounts[days])
 
     def _stages(self, days: slice) -> np.ndarray:
         """Consumers per funnel stage on the recorded ``days``: (days, regions, stages)."""
