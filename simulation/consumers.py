@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation.declarations import resolve
 from simulation.metrics import Counter
 from simulation.parameters import ModelParameters
 from simulation.regions import PAYMENT_METHODS, PLATFORMS, RegionTable
@@ -278,10 +279,9 @@ class ConsumerPopulation:
         self.affinity = np.minimum(rng.gamma(shape, 1.0 / shape, n), p.affinity_cap).astype(FLOAT)
         shape = p.interest_threshold_shape  # mean interest_touches
         self.interest_thr = rng.gamma(shape, p.interest_touches / shape, n).astype(FLOAT)
-        thr = ModelParameters.model_fields["trust_threshold"].json_schema_extra
-        self.trust_thr = np.clip(  # within trust_threshold's declared range
-            p.trust_threshold + p.trust_threshold_sd * rng.standard_normal(n),
-            thr["lo"], thr["hi"],  # type: ignore[index]
+        thr = resolve(ModelParameters, "trust_threshold")  # its declared range
+        self.trust_thr = np.clip(
+            p.trust_threshold + p.trust_threshold_sd * rng.standard_normal(n), thr.lo, thr.hi,
         ).astype(FLOAT)
         self.green = rng.random(n) < p.green_willing_share
 
