@@ -604,28 +604,6 @@ class ConsumerPopulation:
                 self.stage[i] = new
 
     # --- Action ---------------------------------------------------------------------------
-    def decide(
-        self,
-        day: int,
-        offers: Offers,
-        rng: np.random.Generator,
-        live_consumers: np.ndarray,
-        live_sellers: np.ndarray,
-        live_kols: np.ndarray,
-        occasion_boost: float = 1.0,
-    ) -> PurchaseRequests:
-        """Who has a purchase occasion today, and which alternative (if any) they choose.
-
-        Regular occasions come to consumers in the TRUSTING stage at a daily rate scaled by
-        their affinity (and, for past customers, by cultural loyalty); live-stream viewers
-        may get an impulse occasion restricted to the streaming seller at the live price.
-        The choice is multinomial logit over available, trusted alternatives plus an outside
-        option of utility 0. (:meth:`purchase_occasions` then :meth:`choose`.)
-        """
-        occasions = self.purchase_occasions(day, rng, live_consumers, live_sellers, live_kols,
-                                            occasion_boost)
-        return self.choose(occasions, offers, rng)
-
     def purchase_occasions(
         self,
         day: int,
@@ -635,7 +613,13 @@ class ConsumerPopulation:
         live_kols: np.ndarray,
         occasion_boost: float = 1.0,
     ) -> PurchaseOccasions:
-        """Today's purchase occasions, regular ones first (see :meth:`decide`).
+        """Today's purchase occasions, regular ones first; :meth:`choose` then picks.
+
+        Regular occasions come to consumers in the TRUSTING stage at a daily rate scaled by
+        their affinity (and, for past customers, by cultural loyalty); live-stream viewers
+        may get an impulse occasion restricted to the streaming seller at the live price.
+        The choice is multinomial logit over available, trusted alternatives plus an outside
+        option of utility 0.
 
         A live viewer already given a regular occasion, or in an order episode, gets no
         impulse occasion; of several streams the first queued wins.

@@ -11,12 +11,31 @@ run by run. The benchmark measures how much faster the vectorised phases are.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
 
 from simulation.consumers import Offers, PurchaseRequests, Stage
 from simulation.model import MarketModel
+
+
+@dataclass
+class DeferredOccasions:
+    """The choice phase's inputs, kept until its offers exist.
+
+    The reference draws each consumer's occasion and choice together, agent by agent, so the
+    phase's two vectorised calls (``purchase_occasions``, then ``choose``) become one.
+    """
+
+    day: int
+    live_consumers: np.ndarray
+    live_sellers: np.ndarray
+    live_kols: np.ndarray
+    occasion_boost: float
+
+    def __len__(self) -> int:
+        return 1  # the phase always builds offers (they draw nothing at random)
 
 
 class PerAgentConsumer(mesa.Agent):
@@ -125,7 +144,9 @@ class PerAgentMarketModel(MarketModel):
         self.requests: list[tuple[int, int, int]] = []
         self.population.perceive = self._perceive_one_by_one
         self.population.update_funnel = self._update_funnel_per_agent
-        self.population.decide = self._decide_per_agent
+        # the choice phase calls these two; the reference answers both in _decide_per_agent
+        self.population.purchase_occasions = self._defer_occasions
+        self.population.choose = self._choose_per_agent
 
     def _perceive_one_by_one(self, exposures, counters=None) -> int:
         pop = self.population
@@ -152,6 +173,16 @@ class PerAgentMarketModel(MarketModel):
 
     def _update_funnel_per_agent(self, day: int) -> None:
         self.agents_by_type[PerAgentConsumer].do("forget_and_move")
+
+    @staticmethod
+    def _defer_occasions(day, rng, live_consumers, live_sellers, live_kols,
+                         occasion_boost: float = 1.0) -> DeferredOccasions:
+        return DeferredOccasions(day, live_consumers, live_sellers, live_kols, occasion_boost)
+
+    def _choose_per_agent(self, occasions: DeferredOccasions, offers, rng) -> PurchaseRequests:
+        o = occasions
+        return self._decide_per_agent(o.day, offers, rng, o.live_consumers, o.live_sellers,
+                                      o.live_kols, o.occasion_boost)
 
     def _decide_per_agent(self, day, offers, rng, live_consumers, live_sellers, live_kols,
                           occasion_boost: float = 1.0) -> PurchaseRequests:
