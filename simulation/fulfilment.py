@@ -3,8 +3,9 @@
 Reads: warehouses' stock, capacity and processing days, shipping modes' transit days, cost and
 loss (with the multimodal, route-optimisation and overseas-warehouse levers' factors and the
 logistics shocks), customs delays, ``max_backorder_days``, ``loss_trust_penalty``. Writes:
-order states and timelines, DELIVERED, LOST, CHARGEBACK and CANCELLED counts, refunds, trust
-lost by buyers of lost or cancelled parcels.
+order states and timelines, DELIVERED, LOST, CHARGEBACK and CANCELLED counts, the days from
+payment to the end state of delivered and of lost parcels (DELIVERY_DAYS, LOST_DAYS), refunds,
+trust lost by buyers of lost or cancelled parcels.
 
 A warehouse serves its waiting orders first-in first-out up to its daily capacity; an order
 whose product is out of stock waits (backorder). A picked parcel's timeline is fixed at pick
@@ -148,6 +149,18 @@ def parcel_state(day: float, t_ship: float, t_cin: float, t_cout: float, t_arriv
     return OrderState.SHIPPED if day >= t_ship else OrderState.PICKED
 
 
+def days_to_end(t_created: np.ndarray, t_end: np.ndarray) -> np.ndarray:
+    """Days from payment to a parcel's end state (door, or found lost): what delivery metrics sum.
+
+    An order is paid on the day it is created; its end state comes at its timeline's last
+    point, ``t_arrive`` (a lost parcel is found lost and refunded then).
+
+    >>> days_to_end(np.array([3, 10]), np.array([12.5, 40.0])).tolist()
+    [9.5, 30.0]
+    """
+    return np.asarray(t_end, dtype=float) - t_created
+
+
 def fulfilment_and_transit_phase(model: MarketModel, day: int) -> None:
     """Phase 'fulfilment and transit': warehouses pick and ship; parcels move on."""
     pick_all(model)
@@ -243,6 +256,8 @@ def advance_parcels(model: MarketModel) -> None:
         book["state"][lo] = OrderState.LOST
         model.ledger.refund(s[lost], r[lost], value[lost])
         count(model, s[lost], r[lost], Counter.LOST)
+        count(model, s[lost], r[lost], Counter.LOST_DAYS,
+              days_to_end(book["t_created"][lo], book["t_arrive"][lo]))
         complains = model.streams.experience.random(len(lo)) < p.lost_parcel_review_rate
         count(model, s[lost][complains], r[lost][complains], Counter.REVIEWS)
         count(model, s[lost][complains], r[lost][complains], Counter.NEGATIVE_REVIEWS)
@@ -254,7 +269,7 @@ def advance_parcels(model: MarketModel) -> None:
     if len(de):
         book["state"][de] = OrderState.DELIVERED
         book["t_review"][de] = book["t_arrive"][de] + p.review_delay_days
-        days = book["t_arrive"][de] - book["t_created"][de]
+        days = days_to_end(book["t_created"][de], book["t_arrive"][de])
         if len(de) == 1:  # one cell, one addition each (what np.add.at would do)
             cell = model.counters[s[ok][0], r[ok][0]]
             cell[Counter.DELIVERED] += 1.0

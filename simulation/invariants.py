@@ -81,6 +81,11 @@ def check_invariants(model: MarketModel, rel_tol: float = 1e-9) -> None:
     _require(bool((c >= -1e-9).all()), "negative counter")
     _require(bool((c[..., Counter.DELIVERED] <= c[..., Counter.SHIPPED]).all()),
              "more delivered than shipped")
+    resolved = c[..., Counter.DELIVERED] + c[..., Counter.LOST]
+    _require(bool((resolved <= c[..., Counter.LEGIT_SHIPPED]).all()),
+             "more legitimate parcels delivered or lost than shipped")
+    _require(bool((c[..., Counter.LEGIT_SHIPPED] <= c[..., Counter.SHIPPED]).all()),
+             "more legitimate parcels shipped than parcels")
     for name in RATE_METRICS:
         v = np.asarray(model.latest["by_region"][name])
         ok = np.isnan(v) | ((v >= 0) & (v <= 1))

@@ -59,6 +59,9 @@ class Counter(IntEnum):
     LIVE_VIEWS = 28  # live-streams watched
     WOM_TOUCHES = 29  # friends' shares seen (positive and negative)
     LOCAL_DELIVERED = 30  # orders delivered from a warehouse inside the region
+    LOST_DAYS = 31  # sum of days from payment to the day a lost parcel is found lost (refund)
+    LEGIT_SHIPPED = 32  # legitimate orders shipped (SHIPPED without fraudsters' parcels)
+    LEGIT_SHIPPED_DAYS = 33  # sum of days from payment to the end of their fixed timelines
 
 
 N_COUNTERS = len(Counter)
@@ -88,7 +91,17 @@ METRICS: tuple[Metric, ...] = (
     Metric("return_rate", "share of delivered orders",
            "returned orders / orders whose return decision is made", True),
     Metric("mean_delivery_days", "days",
-           "sum of days from payment to delivery / delivered orders", False),
+           "sum of days from payment to delivery / delivered orders (delivered parcels only: "
+           "lost ones and those still in transit are left out)", False),
+    Metric("mean_days_to_resolution", "days",
+           "(days from payment to delivery + days from payment to the day a lost parcel is "
+           "found lost and refunded) / (delivered + lost orders): every legitimate parcel "
+           "that reached an end state", False),
+    Metric("mean_shipped_parcel_days", "days",
+           "days from payment to the end of each legitimate shipped parcel's timeline (door, "
+           "or found lost), fixed when it is picked / legitimate shipped orders: parcels "
+           "still in transit count at the day they will arrive (not censored by the horizon; "
+           "the figure to compare with the catalog's shipping times)", False),
     Metric("cart_abandonment_rate", "share of checkouts",
            "abandoned checkouts / legitimate checkout attempts", True),
     Metric("fraud_rate", "share of paid orders",
@@ -147,6 +160,8 @@ RATIO_METRICS: tuple[tuple[str, str, str], ...] = (
     ("negative_review_rate", "NEGATIVE_REVIEWS", "REVIEWS"),
     ("return_rate", "RETURNS", "returns_and_kept"),
     ("mean_delivery_days", "DELIVERY_DAYS", "DELIVERED"),
+    ("mean_days_to_resolution", "resolution_days", "resolved"),
+    ("mean_shipped_parcel_days", "LEGIT_SHIPPED_DAYS", "LEGIT_SHIPPED"),
     ("cart_abandonment_rate", "ABANDONED", "CHECKOUTS"),
     ("fraud_rate", "FRAUD_PASSED", "paid_and_fraud"),
     ("customer_acquisition_cost", "MARKETING_SPEND", "NEW_CUSTOMERS"),
@@ -193,7 +208,9 @@ def compute_metrics(
     inputs.update(consumers=consumers, aware=aware, customers=customers,
                   repeat_customers=repeat_customers,
                   returns_and_kept=inputs["RETURNS"] + inputs["KEPT"],
-                  paid_and_fraud=inputs["PAID"] + inputs["FRAUD_PASSED"])
+                  paid_and_fraud=inputs["PAID"] + inputs["FRAUD_PASSED"],
+                  resolved=inputs["DELIVERED"] + inputs["LOST"],
+                  resolution_days=inputs["DELIVERY_DAYS"] + inputs["LOST_DAYS"])
     num = np.empty((len(RATIO_METRICS), *shape))
     den = np.empty_like(num)
     for i, (_, n, d) in enumerate(RATIO_METRICS):

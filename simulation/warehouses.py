@@ -283,15 +283,23 @@ class Warehouse(mesa.Agent):
         self.next_parcel_event = min(self.next_parcel_event, float(t_ship.min()))
         model.ledger.expense(Account.LOGISTICS, s, r, cost)
         counters = model.counters[s]
+        # Legitimate parcels' days from payment to the end of their (fixed) timelines.
+        legit = ~book["fraud"][rows]
+        days = fulfilment.days_to_end(book["t_created"][rows], t_arrive)
         if n == 1:
             r0 = r[0]
             counters[r0, Counter.LOGISTICS_COST] += cost[0]
             counters[r0, Counter.SHIPPED] += 1
             counters[r0, Counter.CARBON_KG] += carbon[0]
+            if legit[0]:
+                counters[r0, Counter.LEGIT_SHIPPED] += 1
+                counters[r0, Counter.LEGIT_SHIPPED_DAYS] += days[0]
         else:
             np.add.at(counters[:, Counter.LOGISTICS_COST], r, cost)
             _count_orders(counters[:, Counter.SHIPPED], r)
             np.add.at(counters[:, Counter.CARBON_KG], r, carbon)
+            _count_orders(counters[:, Counter.LEGIT_SHIPPED], r[legit])
+            np.add.at(counters[:, Counter.LEGIT_SHIPPED_DAYS], r[legit], days[legit])
 
     def restock_returns(self, product: np.ndarray) -> None:
         """Locally returned items go back on the shelf."""

@@ -367,6 +367,25 @@ def validate(
         raise typer.Exit(VALIDATE_FAILED)
 
 
+@app.command()
+def plausibility(
+    out: Annotated[Path, typer.Option(help="Markdown file to write")]
+    = Path("docs/PLAUSIBILITY.md"),
+    consumers: Annotated[int, typer.Option(min=1, help="consumers in all")] = 170_000,
+    days: Annotated[int, typer.Option(min=1, max=3650, help="simulated days")] = 180,
+    seeds: Annotated[int, typer.Option(min=1, help="replication seeds")] = 5,
+) -> None:
+    """Compare the default market's levels per region with public figures (PLAUSIBILITY.md)."""
+    from experiments.demo import DEMO_SEED, demo_spec
+    from experiments.plausibility import generate, summary_lines
+    from experiments.runner import replication_seeds
+
+    checks, _ = _guard(lambda: generate(out, demo_spec(consumers, days),
+                                        replication_seeds(DEMO_SEED, seeds)))
+    typer.echo("\n".join(summary_lines(checks)))
+    typer.echo(f"wrote {out}")
+
+
 CALIBRATED_SET_NAME = "calibrated_parameters.yaml"
 """File name of the calibrated set ``xbsim calibrate`` writes into its --out folder."""
 
