@@ -87,7 +87,7 @@ def buy_impressions(model: MarketModel, seller: Seller, rng: np.random.Generator
         who = pool[np.minimum(np.searchsorted(cdf, u, side="right"), len(pool) - 1)]
         model.exposures.add(who, seller.index, attention=p.ad_touch_weight,
                             channel=Counter.AD_TOUCHES)
-        model.pay_marketing(seller.index, r, budget[r])
+        model.pay_marketing(seller.index, r, budget[r], Counter.AD_SPEND)
 
 
 def ads_phase(model: MarketModel, day: int) -> None:

@@ -175,7 +175,7 @@ class KolFeed:
             model.exposures.add(who, self.seller[con], attention=p.kol_touch_weight,
                                 trust_gain=self.post_gain[con], channel=Counter.KOL_VIEWS)
             model.pay_marketing(self.seller[posting], self.region[posting],
-                                self.fee_post[posting] * posts[posting])
+                                self.fee_post[posting] * posts[posting], Counter.KOL_SPEND)
             np.add.at(self.posts_by_kol, self.kol[posting], posts[posting])
 
         live = np.flatnonzero(streams)

@@ -66,7 +66,8 @@ def run_streams(model: MarketModel, feed: KolFeed, live: np.ndarray,
                         trust_gain=feed.live_gain[con], channel=Counter.LIVE_VIEWS)
     buy = rng.random(len(who)) < feed.impulse[con]
     model.live_commerce.queue_occasions(who[buy], feed.seller[con[buy]], feed.kol_id[con[buy]])
-    model.pay_marketing(feed.seller[live], feed.region[live], feed.fee_stream[live])
+    model.pay_marketing(feed.seller[live], feed.region[live], feed.fee_stream[live],
+                        Counter.KOL_SPEND)
     np.add.at(feed.streams_by_kol, feed.kol[live], 1)
 
 
@@ -80,5 +81,5 @@ def pay_commissions(model: MarketModel, sellers: np.ndarray, regions: np.ndarray
     """KOL commission on paid live-stream orders (marketing spend), and LIVE_ORDERS."""
     if live.any():
         commission = model.live_commerce.commission[sellers[live]] * values[live]
-        model.pay_marketing(sellers[live], regions[live], commission)
+        model.pay_marketing(sellers[live], regions[live], commission, Counter.KOL_SPEND)
         count(model, sellers[live], regions[live], Counter.LIVE_ORDERS)
