@@ -139,11 +139,11 @@ def buy_impressions(model: MarketModel, seller: Seller, rng: np.random.Generator
     model.exposures.add(who, seller.index, attention=model.params.ad_touch_weight,
                         channel=AD_CHANNEL)
     if len(paid) == 1:
-        model.pay_marketing(seller.index, paid_regions[0], paid[0])
+        model.pay_marketing(seller.index, paid_regions[0], paid[0], Counter.AD_SPEND)
     else:
         # Seller as an array: the ledger's broadcast of a scalar seller costs more.
         model.pay_marketing(np.full(len(paid), seller.index), np.array(paid_regions),
-                            np.array(paid))
+                            np.array(paid), Counter.AD_SPEND)
 
 
 def ads_phase(model: MarketModel, day: int) -> None:

@@ -5,8 +5,9 @@ the local-payments and payment-security levers), consumers' payment methods,
 ``abandon_base_rate``, ``abandon_missing_method_rate``, ``false_positive_rate``, the regions'
 fraud attempt rates. Writes: orders (ABANDONED, DECLINED or PAID), consumers' order counts and
 stage, revenue and payment fees in the ledger, captures at the providers; fraudulent orders.
-The referral price and rebates and the live price and commission are settled by
-:mod:`simulation.word_of_mouth` and :mod:`simulation.live_commerce`.
+The referral terms (group price, household basket, rebates and subsidies from the referral
+pot) and the live price and commission are settled by :mod:`simulation.fission` and
+:mod:`simulation.live_commerce`.
 
 Payment methods are bitmasks over :data:`simulation.regions.PAYMENT_METHODS` so that the
 match between what a consumer uses and what a seller offers in a region is one AND.
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation import live_commerce, word_of_mouth
+from simulation import fission, live_commerce
 from simulation.consumers import Offers, PurchaseRequests, Stage
 from simulation.ledger import Account
 from simulation.metrics import Counter, count
@@ -172,17 +173,18 @@ def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> 
     declined = ~abandoned & (rng.random(n) < p.false_positive_rate)
     paid = ~abandoned & ~declined
 
-    referrer, group_buy = word_of_mouth.referral_terms(model, c, s)
-    discount = np.maximum(live_commerce.live_discount(model, s, live), group_buy)
-    value = model.price_of(s, prod) * (1.0 - discount)
+    list_price = model.price_of(s, prod)
+    terms = fission.referral_terms(model, c, s, r, list_price, live, paid)
+    discount = np.maximum(live_commerce.live_discount(model, s, live), terms.cut)
+    value = list_price * terms.basket * (1.0 - discount)
     state = np.full(n, OrderState.PAID, dtype=np.int8)
     state[declined] = OrderState.DECLINED
     state[abandoned] = OrderState.ABANDONED
     model.orders.append(
         n, consumer=c, seller=s, product=prod, region=r, provider=np.maximum(provider, 0),
         warehouse=routing.warehouse[s, r], state=state, value=value,
-        unit_cost=model.unit_cost_of(s, prod), t_created=day, kol=requests.live_kol,
-        referrer=referrer,
+        unit_cost=model.unit_cost_of(s, prod) * terms.basket, t_created=day,
+        kol=requests.live_kol, referrer=terms.referrer,
     )
     count(model, s, r, Counter.CHECKOUTS)
     if abandoned.any():
@@ -210,7 +212,7 @@ def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> 
     pop.stage[cp] = Stage.BUYING
 
     live_commerce.pay_commissions(model, sp, rp, vp, live[paid])
-    word_of_mouth.pay_rebates(model, sp, rp, first & (referrer[paid] >= 0))
+    fission.settle_referrals(model, s, r, terms, paid)
 
     # Fraud rates are reported per completed card volume (Nilson: losses per USD of volume),
     # so fraudsters arrive in proportion to paid checkouts, not to abandoned carts.

@@ -176,6 +176,7 @@ class Offers:
     promised_days: np.ndarray
     rating: np.ndarray  # (S, R) public positive-review share
     group_buy: np.ndarray  # (S,) price cut for invited first-time buyers
+    referral_running: np.ndarray | None = None  # (S, R) referral pot can pay; None: all
 
 
 @dataclass
@@ -706,11 +707,15 @@ class ConsumerPopulation:
         price_days = offers.price_days[:, r].T
         if any_live:
             price_days = np.where(is_live[:, None], offers.live_price_days[:, r].T, price_days)
-        # Invited first-time buyers see the group-buy price of sellers running referrals.
+        # Invited first-time buyers see the group-buy price of sellers running referrals
+        # (unless the seller's referral pot in their region is empty: programme paused).
         invited = self.referred_by[consumers] >= 0
         if invited.any():
             invited &= ~self.customer[consumers]
-            price_days = price_days * (1.0 - np.outer(invited, offers.group_buy[s_of]))
+            cut = np.outer(invited, offers.group_buy[s_of])
+            if offers.referral_running is not None:
+                cut = cut * offers.referral_running[s_of[None, :], r[:, None]]
+            price_days = price_days * (1.0 - cut)
         rating_prior = p.rating_prior_positive / (p.rating_prior_positive + p.rating_prior_negative)
         u = p.choice_intercept + p.beta_trust * (trust - thr)
         u = u - p.beta_price * self.price_sens[rows] * price_days

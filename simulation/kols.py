@@ -244,7 +244,7 @@ class KolFeed:
             paid = fees[0][0] if len(fees) == 1 else np.concatenate([c for c, _ in fees])
             amount = fees[0][1] if len(fees) == 1 else np.concatenate([a for _, a in fees])
             # Seller as an array: the ledger's broadcast of a scalar seller costs more.
-            model.pay_marketing(self.seller[paid], self.region[paid], amount)
+            model.pay_marketing(self.seller[paid], self.region[paid], amount, Counter.KOL_SPEND)
 
 
 def create_kols(model: MarketModel) -> list[KOL]:

@@ -192,6 +192,16 @@ class Ledger:
             cash += -amount
         self.cash[seller] = cash
 
+    def subsidy(self, seller, region, amount) -> None:
+        """A price cut paid from the marketing budget: revenue at list, the cut as marketing.
+
+        The consumer pays (and the provider collects) the cut price already booked by
+        :meth:`sale`; the cut is added to revenue and to marketing alike, so profit and
+        assets do not move and the marketing accounts show what the programme cost.
+        """
+        self._post(Account.REVENUE, seller, region, amount)
+        self._post(Account.MARKETING, seller, region, amount)
+
     def buy_inventory(self, seller, amount) -> None:
         """Stock bought for cash: an asset until sold."""
         self._move(self.cash, seller, _negated(amount))

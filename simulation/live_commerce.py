@@ -94,5 +94,5 @@ def pay_commissions(model: MarketModel, sellers: np.ndarray, regions: np.ndarray
     """KOL commission on paid live-stream orders (marketing spend), and LIVE_ORDERS."""
     if live.any():
         commission = model.live_commerce.commission[sellers[live]] * values[live]
-        model.pay_marketing(sellers[live], regions[live], commission)
+        model.pay_marketing(sellers[live], regions[live], commission, Counter.KOL_SPEND)
         count(model, sellers[live], regions[live], Counter.LIVE_ORDERS)

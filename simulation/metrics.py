@@ -62,6 +62,13 @@ class Counter(IntEnum):
     LOST_DAYS = 31  # sum of days from payment to the day a lost parcel is found lost (refund)
     LEGIT_SHIPPED = 32  # legitimate orders shipped (SHIPPED without fraudsters' parcels)
     LEGIT_SHIPPED_DAYS = 33  # sum of days from payment to the end of their fixed timelines
+    MARKETING_ALLOCATED = 34  # USD, the marketing budget of the days run (every channel)
+    AD_SPEND = 35  # USD, ad impressions
+    KOL_SPEND = 36  # USD, KOL post and stream fees and live-sale commissions
+    REFERRAL_ALLOCATED = 37  # USD, referral budget accrued to the referral pot
+    REFERRAL_REBATES = 38  # USD, rebates paid to sharers from the referral pot
+    GROUP_BUY_SUBSIDIES = 39  # USD, group-buy price cuts paid from the referral pot
+    GROUP_ORDERS = 40  # paid orders that joined a sharer's group within the window
 
 
 N_COUNTERS = len(Counter)
@@ -132,6 +139,26 @@ METRICS: tuple[Metric, ...] = (
     Metric("local_delivery_share", "share of delivered orders",
            "orders delivered from stock inside the region / delivered orders", True,
            "mechanism"),
+    Metric("group_order_share", "share of paid orders",
+           "paid orders that joined a sharer's group within the window / paid orders", True,
+           "mechanism"),
+    Metric("marketing_allocated", "USD",
+           "marketing budget of the days run, every channel", False, "spend"),
+    Metric("marketing_unspent", "USD",
+           "marketing budget allocated - marketing spend (negative: live-sale commissions "
+           "beyond the budget)", False, "spend"),
+    Metric("ad_spend", "USD", "ad impressions bought", False, "spend"),
+    Metric("kol_spend", "USD", "KOL post and stream fees and live-sale commissions", False,
+           "spend"),
+    Metric("referral_rebates", "USD", "rebates paid to sharers from the referral pot", False,
+           "spend"),
+    Metric("group_buy_subsidies", "USD",
+           "group-buy price cuts paid from the referral pot", False, "spend"),
+    Metric("referral_allocated", "USD", "referral budget accrued to the referral pot", False,
+           "spend"),
+    Metric("referral_unspent", "USD",
+           "referral budget accrued - rebates - group-buy subsidies (left in the pot)", False,
+           "spend"),
 )
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 RATE_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.is_rate)
@@ -175,6 +202,7 @@ RATIO_METRICS: tuple[tuple[str, str, str], ...] = (
     ("live_order_share", "LIVE_ORDERS", "PAID"),
     ("referral_order_share", "REFERRAL_ORDERS", "PAID"),
     ("local_delivery_share", "LOCAL_DELIVERED", "DELIVERED"),
+    ("group_order_share", "GROUP_ORDERS", "PAID"),
 )
 """Every metric that is a ratio, as (name, numerator, denominator): one division for all."""
 
@@ -219,7 +247,15 @@ def compute_metrics(
     ratios = ratio(num, den)
     out = {name: ratios[i] for i, (name, _, _) in enumerate(RATIO_METRICS)}
     out.update(orders=inputs["PAID"], gmv=inputs["GMV"], profit=np.asarray(profit, dtype=float),
-               mean_trust_aware=np.asarray(mean_trust_aware, dtype=float))
+               mean_trust_aware=np.asarray(mean_trust_aware, dtype=float),
+               marketing_allocated=inputs["MARKETING_ALLOCATED"],
+               marketing_unspent=inputs["MARKETING_ALLOCATED"] - inputs["MARKETING_SPEND"],
+               ad_spend=inputs["AD_SPEND"], kol_spend=inputs["KOL_SPEND"],
+               referral_rebates=inputs["REFERRAL_REBATES"],
+               group_buy_subsidies=inputs["GROUP_BUY_SUBSIDIES"],
+               referral_allocated=inputs["REFERRAL_ALLOCATED"],
+               referral_unspent=(inputs["REFERRAL_ALLOCATED"] - inputs["REFERRAL_REBATES"]
+                                 - inputs["GROUP_BUY_SUBSIDIES"]))
     return {name: out[name] for name in METRIC_NAMES}
 
 

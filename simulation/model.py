@@ -16,6 +16,7 @@ from simulation.advertising import AdAudiences
 from simulation.checkout import PaymentRouting
 from simulation.consumers import Consumer, ConsumerPopulation, Exposures
 from simulation.culture import culture_multipliers
+from simulation.fission import Fission
 from simulation.kols import KOL, KolFeed, create_kols
 from simulation.ledger import Account, Ledger
 from simulation.levers import apply_levers
@@ -135,6 +136,7 @@ class MarketModel(mesa.Model):
         self.degree = self.graph.degree()
         self.ad_audiences = AdAudiences(self)
         self.exposures = Exposures()
+        self.fission = Fission(self)  # referral pots, invitations, groups
         self.offer_book: OfferBook | None = None  # made by pricing.offer_book on first use
         kols = create_kols(self)
         by_region: dict[int, list[KOL]] = {}
@@ -241,14 +243,16 @@ class MarketModel(mesa.Model):
         return types
 
     # --- callbacks used by agents ---------------------------------------------------------
-    def pay_marketing(self, seller, region, amount) -> None:
-        """Book marketing spend (ads, KOL fees and commissions, referral rebates)."""
+    def pay_marketing(self, seller, region, amount, channel: Counter) -> None:
+        """Book marketing spend and its channel's counter (AD_SPEND, KOL_SPEND, ...)."""
         self.ledger.expense(Account.MARKETING, seller, region, amount)
         if (isinstance(amount, (int, float, np.number)) and isinstance(seller, (int, np.integer))
                 and isinstance(region, (int, np.integer))):  # one flow: one addition, no add.at
             self.counters[seller, region, Counter.MARKETING_SPEND] += amount
+            self.counters[seller, region, channel] += amount
             return
         count(self, seller, region, Counter.MARKETING_SPEND, amount)
+        count(self, seller, region, channel, amount)
 
     def cancel_orders(self, rows: np.ndarray) -> None:
         """Cancel and refund backorders (see :func:`simulation.fulfilment.cancel_orders`)."""

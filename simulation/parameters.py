@@ -659,6 +659,25 @@ class ModelParameters(BaseModel):
         "relative rise in sharing when the seller pays a referral rebate",
         "brief: referral incentives raise sharing; Gen Z users invite 5.8 friends (2025 report)",
     )
+    group_window_days: float = P(
+        3.0, 0.0, 60.0, "days",
+        "days an invitation stays open: an invited friend who buys within it joins the "
+        "sharer's group (group price, rebate); later the invitation expires",
+        "assumption: Pinduoduo group deals close within about 24 h; a few days because a "
+        "daily step and friends' purchase occasions are days apart",
+    )
+    max_group_households: float = P(
+        5.0, 2.0, 50.0, "households",
+        "largest group: the sharer plus the invited friends who joined",
+        "brief: family group-buys of 3-5 households (2025 report)",
+    )
+    group_basket_multiplier: float = P(
+        1.6, 1.0, 5.0, "multiplier",
+        "basket of a household buying in a group relative to a solo order, in regions where "
+        "family group-buying is the habit (Southeast Asia, Middle East)",
+        "brief: family group-buy in Southeast Asia and the Middle East: order value 60-65% "
+        "above individuals (2025 report); the low end",
+    )
     kol_live_fee_multiplier: float = P(
         3.0, 0.0, 50.0, "posts",
         "fee for a live-stream in units of a post's fee",

@@ -183,6 +183,7 @@ class OfferBook:
             promised_days=self._promised_days_today(),
             rating=(positive + a) / (reviews + a + b),
             group_buy=model.referrals.group_buy_discount,
+            referral_running=model.fission.running(),
         )
 
 

@@ -374,6 +374,7 @@ class RegionTable:
     live_commerce_share: np.ndarray
     privacy_strictness: np.ndarray
     max_fine_share: np.ndarray
+    macro_regions: tuple[str, ...] = ()  # world region of each region (catalog)
 
     @property
     def n(self) -> int:
@@ -431,4 +432,5 @@ class RegionTable:
             live_commerce_share=col(lambda r: r.live_commerce_share.value),
             privacy_strictness=col(lambda r: r.data_protection.strictness.value),
             max_fine_share=col(lambda r: r.data_protection.max_fine_share_of_revenue.value),
+            macro_regions=tuple(r.macro_region for r in regions),
         )

@@ -17,6 +17,7 @@ from simulation import (
     advertising,
     checkout,
     consumers,
+    fission,
     fulfilment,
     kols,
     metrics,
@@ -61,6 +62,9 @@ PHASES: tuple[Phase, ...] = (
           kols.content_phase),
     Phase("perception and funnel", "consumers take in the day's touches, forget a little, "
           "and move between unaware, aware, interested and trusting", consumers.funnel_phase),
+    Phase("referral programme", "the day's marketing budget is allocated and the referral "
+          "share accrues to each seller's referral pot per region; invitations past the group "
+          "window or to a full group expire", fission.referral_phase),
     Phase("choice and checkout", "consumers with a purchase occasion choose by multinomial "
           "logit; checkout settles payment coverage, abandonment, screening and fraud",
           checkout.choice_and_checkout_phase),

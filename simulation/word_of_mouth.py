@@ -5,8 +5,9 @@ Reads: ``share_rate``, ``negative_share_rate``, ``share_reach``, ``wom_touch_wei
 multipliers ``share_propensity`` and ``peer_influence`` (individualism), the social graph and
 each seller's referral programme: ``referral_rebate_usd`` (spec) and the viral-referral
 lever's ``Mechanics.group_buy_discount`` and ``Mechanics.invite_threshold``. Writes: touches
-to friends (tomorrow's perception; channel WOM_TOUCHES, with the referrer), the group-buy
-price cut at checkout, rebates paid (marketing spend) and REFERRAL_ORDERS.
+to friends (tomorrow's perception; channel WOM_TOUCHES, with the referrer: an invitation).
+What invitations lead to at checkout (groups, group price, rebates, paid from the referral
+pot) is settled by :mod:`simulation.fission`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.consumers import Exposures
-from simulation.metrics import Counter, count
+from simulation.metrics import Counter
 
 if TYPE_CHECKING:
     from simulation.consumers import ConsumerPopulation
@@ -47,30 +48,6 @@ class ReferralProgrammes:
             group_buy_discount=np.array([s.mech.group_buy_discount for s in sellers]),
             invite_threshold=np.array([s.mech.invite_threshold for s in sellers]),
         )
-
-
-def referral_terms(model: MarketModel, consumers: np.ndarray, sellers: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """(referrer or -1, group-buy price cut) of each checkout.
-
-    A referral counts for sellers running a programme; the group-buy price is for invited
-    buyers who have never bought before.
-    """
-    pop = model.population
-    programmes = model.referrals
-    referrer = np.where(programmes.active[sellers], pop.referred_by[consumers], -1)
-    newcomer = pop.orders[consumers].sum(axis=1) == 0
-    cut = np.where((referrer >= 0) & newcomer, programmes.group_buy_discount[sellers], 0.0)
-    return referrer, cut
-
-
-def pay_rebates(model: MarketModel, sellers: np.ndarray, regions: np.ndarray,
-                referred: np.ndarray) -> None:
-    """Pay the rebate of every referred first order (marketing spend) and count it."""
-    if referred.any():
-        rebate = model.referrals.rebate_usd[sellers[referred]]
-        model.pay_marketing(sellers[referred], regions[referred], rebate)
-        count(model, sellers[referred], regions[referred], Counter.REFERRAL_ORDERS)
 
 
 def spread(model: MarketModel, consumers: np.ndarray, sellers: np.ndarray,
