@@ -136,8 +136,9 @@ def choice_and_checkout_phase(model: MarketModel, day: int) -> None:
     """
     pop = model.population
     rng = model.streams.decisions
+    invited = fission.invitation_occasions(model, day, model.streams.invitations)
     occasions = pop.purchase_occasions(day, rng, *model.live_commerce.take_occasions(),
-                                       occasion_boost=model.occasion_boost)
+                                       occasion_boost=model.occasion_boost, invited=invited)
     if len(occasions) == 0:
         return
     offers = build_offers(model)

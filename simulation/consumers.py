@@ -181,11 +181,11 @@ class Offers:
 
 @dataclass
 class PurchaseOccasions:
-    """Today's purchase occasions: regular ones, then live-stream impulses."""
+    """Today's purchase occasions: regular ones (some invitations), then live-stream impulses."""
 
     consumer: np.ndarray
     is_live: np.ndarray  # bool: an impulse occasion from a live-stream
-    live_seller: np.ndarray  # the streaming seller, -1 on a regular occasion
+    live_seller: np.ndarray  # seller the occasion is limited to (streamer, inviter), else -1
     live_kol: np.ndarray  # KOL whose stream gave the occasion, -1 on a regular one
 
     def __len__(self) -> int:
@@ -296,6 +296,7 @@ class ConsumerPopulation:
         self.stage = np.zeros(n, dtype=np.int8)
         self.last_purchase = np.full(n, NEVER, dtype=np.int32)
         self.referred_by = np.full(n, -1, dtype=np.int32)
+        self.referred_seller = np.full(n, -1, dtype=np.int32)  # seller of that invitation
         self.last_delivery_days = np.full(n, np.nan, dtype=FLOAT)
         self.last_satisfaction = np.full(n, np.nan, dtype=FLOAT)
 
@@ -504,6 +505,8 @@ class ConsumerPopulation:
                 # The first occurrence of each consumer wins (stable order of queueing).
                 first = np.unique(c, return_index=True)[1]
                 self.referred_by[c[first]] = rr[first]
+                ss = 0 if seller is None else seller[ref][fresh][first]
+                self.referred_seller[c[first]] = ss
         return len(idx)
 
     def _touch_scratch(self) -> np.ndarray:
@@ -613,6 +616,7 @@ class ConsumerPopulation:
         live_sellers: np.ndarray,
         live_kols: np.ndarray,
         occasion_boost: float = 1.0,
+        invited: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> PurchaseOccasions:
         """Today's purchase occasions, regular ones first; :meth:`choose` then picks.
 
@@ -624,6 +628,11 @@ class ConsumerPopulation:
 
         A live viewer already given a regular occasion, or in an order episode, gets no
         impulse occasion; of several streams the first queued wins.
+
+        ``invited`` (consumers, sellers) are group-buy invitations a consumer looks at today
+        (:func:`simulation.fission.invitation_occasions`): an occasion restricted to the
+        inviting seller at the group price, after the regular ones and before live ones; a
+        consumer already given a regular occasion keeps that one.
         """
         p = self.params
         stage = self.stage
@@ -639,6 +648,16 @@ class ConsumerPopulation:
             regular = cand[rng.random(len(cand)) < rate]
         else:
             regular = cand  # a draw of size 0 would not move the generator
+        if invited is not None and len(invited[0]):
+            ic, iseller = (np.asarray(a, dtype=np.int64) for a in invited)
+            if len(regular):
+                fresh = ~np.isin(ic, regular)
+                ic, iseller = ic[fresh], iseller[fresh]
+            if len(ic):
+                restricted = np.concatenate([np.full(len(regular), -1), iseller])
+                regular = np.concatenate([regular, ic])
+                return self._with_live(regular, restricted, live_consumers, live_sellers,
+                                       live_kols, last_ok)
         n_regular = len(regular)
 
         # Live-stream impulse occasions (one per consumer per day, first stream wins).
@@ -666,6 +685,34 @@ class ConsumerPopulation:
         none.fill(-1)
         # Read-only from here on, so the two "no seller / no KOL" columns can share one array.
         return PurchaseOccasions(regular, np.zeros(n_regular, bool), none, none)
+
+    def _with_live(self, regular: np.ndarray, restricted: np.ndarray,
+                   live_consumers: np.ndarray, live_sellers: np.ndarray,
+                   live_kols: np.ndarray, last_ok: int) -> PurchaseOccasions:
+        """Occasions when invitations are among them: regular and invited, then live ones.
+
+        ``restricted`` is the seller an occasion is limited to (-1: any). The live rule is
+        the one of :meth:`purchase_occasions`: no impulse for a consumer already given an
+        occasion or in an order episode, the first queued stream wins.
+        """
+        n = len(regular)
+        lc = np.asarray(live_consumers, dtype=np.int64)
+        ls, lk = np.asarray(live_sellers), np.asarray(live_kols)
+        if len(lc):
+            st = self.stage[lc]
+            ok = (st != _BUYING) & (st != _SHARING) & (self.last_purchase[lc] <= last_ok)
+            lc, ls, lk = lc[ok], ls[ok], lk[ok]
+            if len(lc) > 1:
+                first = _first_of_each(lc)
+                lc, ls, lk = lc[first], ls[first], lk[first]
+            fresh = ~np.isin(lc, regular)
+            lc, ls, lk = lc[fresh], ls[fresh], lk[fresh]
+        return PurchaseOccasions(
+            consumer=np.concatenate([regular, lc]),
+            is_live=np.concatenate([np.zeros(n, bool), np.ones(len(lc), bool)]),
+            live_seller=np.concatenate([restricted, ls]).astype(np.int64),
+            live_kol=np.concatenate([np.full(n, -1), lk]).astype(np.int64),
+        )
 
     def choose(self, occasions: PurchaseOccasions, offers: Offers, rng: np.random.Generator
                ) -> PurchaseRequests:
@@ -727,10 +774,13 @@ class ConsumerPopulation:
             u += p.beta_green * np.outer(green, offers.green)
         if any_live:
             u += (p.live_excitement_utility * is_live * self.culture["impulse"][r])[:, None]
-        # Regular occasions consider trusted, known sellers; a live occasion only the streamer.
+        # Regular occasions consider trusted, known sellers; a live occasion only the
+        # streamer, an invitation only the inviting seller (the friend vouches for it: trust
+        # enters through the utility, not as a gate).
         known = self.aware[rows, s_of] & (trust >= thr)
-        if any_live:
-            known = np.where(is_live[:, None], s_of[None, :] == live_seller[:, None], known)
+        restricted = live_seller >= 0
+        if any_live or restricted.any():
+            known = np.where(restricted[:, None], s_of[None, :] == live_seller[:, None], known)
         known &= offers.available[:, r].T
         u[~known] = -np.inf
         return u

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation.consumers import IN_EPISODE
 from simulation.metrics import Counter, count
 
 if TYPE_CHECKING:
@@ -165,6 +166,41 @@ def expire_invitations(model: MarketModel, day: int) -> None:
     closed = held[full | late]
     ref[closed] = -1
     fis.invited_on[closed] = -1
+
+
+def invitation_occasions(model: MarketModel, day: int, rng: np.random.Generator
+                         ) -> tuple[np.ndarray, np.ndarray] | None:
+    """(consumers, sellers) who look at an open group-buy invitation today.
+
+    Holders of an open invitation (dated by :func:`expire_invitations`) whose inviting
+    seller's programme is running in their region, who are rested and not in an order
+    episode, look at it with probability ``invitation_response_rate`` a day. None when no
+    seller runs a programme (no draw is made, so other streams are untouched).
+    """
+    fis = model.fission
+    if not fis.any_programme:
+        return None
+    pop = model.population
+    held = np.flatnonzero(pop.referred_by >= 0)
+    if len(held) == 0:
+        return None
+    seller = pop.referred_seller[held].astype(np.int64)
+    region = pop.region[held].astype(np.int64)
+    rested = pop.last_purchase[held] <= day - model.params.min_days_between_purchases
+    free = (pop.stage[held] < IN_EPISODE) & rested
+    ok = free & model.referrals.active[seller] & fis.running()[seller, region]
+    held, seller = held[ok], seller[ok]
+    look = responds(rng.random(len(held)), model.params.invitation_response_rate)
+    return held[look], seller[look]
+
+
+def responds(u: np.ndarray, rate: float) -> np.ndarray:
+    """Which holders look at their invitation today, from uniform draws ``u``.
+
+    >>> responds(np.array([0.1, 0.5, 0.29]), 0.3).tolist()
+    [True, False, True]
+    """
+    return np.asarray(u) < rate
 
 
 @dataclass(frozen=True)

@@ -666,6 +666,15 @@ class ModelParameters(BaseModel):
         "assumption: Pinduoduo group deals close within about 24 h; a few days because a "
         "daily step and friends' purchase occasions are days apart",
     )
+    invitation_response_rate: float = P(
+        0.3, 0.0, 1.0, "1/day",
+        "daily chance that a consumer holding an open group-buy invitation looks at the "
+        "group offer (a purchase occasion limited to the inviting seller at the group price)",
+        "assumption: a friend's direct link with a deadline is looked at within the window "
+        "by most (1 - 0.7^3 = 66% within 3 days), unlike a feed post; the invitation, not "
+        "the regular monthly occasion, is what prompts the visit (brief: 'invite friends to "
+        "join the order')",
+    )
     max_group_households: float = P(
         5.0, 2.0, 50.0, "households",
         "largest group: the sharer plus the invited friends who joined",

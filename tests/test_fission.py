@@ -116,12 +116,11 @@ def _ci(x: list[float]) -> tuple[float, float, float]:
 def test_viral_referral_adds_to_the_ads_and_kols_it_keeps(capsys):
     """The programme (pot 20% of the budget) vs the default seller, paired seeds.
 
-    Against the default seller with the same ads + KOL money (80% budget) the programme must
-    not lower new customers: it only pays for referred purchases, so its own effect is
-    bounded by them (a few % of new customers). At the same total budget the lever still
-    lowers new customers, because almost all of the referral pot stays unspent (referred
-    first purchases are rare: an invitation is one touch, short of interest and trust within
-    the group window); the test shows that money as unspent rather than hiding it.
+    Against the default seller with the same ads + KOL money (80% budget) the programme
+    raises new customers: an invitation is a purchase occasion limited to the inviting
+    seller at the group price (measured +13%, 95% CI +2%..+25%). At the same total budget the
+    lever lowers new customers while most of the referral pot stays unspent (referred first
+    purchases cost a few USD each); the test shows that money as unspent rather than hiding it.
     """
     same_total, same_channels, unspent = [], [], []
     for seed in EMERGENT_SEEDS:
@@ -137,5 +136,5 @@ def test_viral_referral_adds_to_the_ads_and_kols_it_keeps(capsys):
               f"{t[0]:.3f} [{t[1]:.3f}, {t[2]:.3f}]; same ads+KOL budget {c[0]:.3f} "
               f"[{c[1]:.3f}, {c[2]:.3f}]; referral pot unspent {u:.3f}")
     mean, low, _ = _ci(same_channels)
-    assert low > -0.10 and mean > -0.05, same_channels
+    assert low > 0.0 and mean < 1.0, same_channels  # up, and not a multiplier
     assert np.mean(unspent) > 0.9  # the explanation of the same-total shortfall

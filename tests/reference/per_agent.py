@@ -33,6 +33,7 @@ class DeferredOccasions:
     live_sellers: np.ndarray
     live_kols: np.ndarray
     occasion_boost: float
+    invited: dict[int, int]  # consumer -> inviting seller (group-buy invitation looked at)
 
     def __len__(self) -> int:
         return 1  # the phase always builds offers (they draw nothing at random)
@@ -74,7 +75,8 @@ class PerAgentConsumer(mesa.Agent):
         else:
             pop.stage[i] = Stage.UNAWARE
 
-    def consider_buying(self, day: int, offers: Offers, boost: float, live: dict) -> None:
+    def consider_buying(self, day: int, offers: Offers, boost: float, live: dict,
+                        invited: dict) -> None:
         """Draw a purchase occasion and, if it comes, choose an alternative by logit."""
         model = self.model
         pop = model.population
@@ -91,10 +93,14 @@ class PerAgentConsumer(mesa.Agent):
             occasion = model.rng.random() < rate
         else:
             occasion = False
+        restricted = -1
+        if not occasion and i in invited:
+            occasion, restricted = True, invited[i]
         if not occasion:
             if i not in live:
                 return
             live_seller, kol = live[i]
+            restricted = live_seller
         r = int(pop.region[i])
         weights = []
         rating_prior = p.rating_prior_positive / (p.rating_prior_positive
@@ -104,8 +110,8 @@ class PerAgentConsumer(mesa.Agent):
             s = int(offers.seller[a])
             trust = float(pop.trust[i, s])
             allowed = bool(offers.available[a, r])
-            if live_seller >= 0:
-                allowed = allowed and s == live_seller
+            if restricted >= 0:
+                allowed = allowed and s == restricted
             else:
                 allowed = allowed and bool(pop.aware[i, s]) and trust >= pop.trust_thr[i]
             if not allowed:
@@ -165,6 +171,7 @@ class PerAgentMarketModel(MarketModel):
             pop.trust[c, s] = 1.0 - (1.0 - pop.trust[c, s]) * (1.0 - min(1.0, gain[k]))
             if referrer[k] >= 0 and pop.referred_by[c] < 0:
                 pop.referred_by[c] = referrer[k]
+                pop.referred_seller[c] = s
         for k in range(len(consumer)):
             if loss[k] > 0:
                 c, s = int(consumer[k]), int(seller[k])
@@ -176,23 +183,26 @@ class PerAgentMarketModel(MarketModel):
 
     @staticmethod
     def _defer_occasions(day, rng, live_consumers, live_sellers, live_kols,
-                         occasion_boost: float = 1.0) -> DeferredOccasions:
-        return DeferredOccasions(day, live_consumers, live_sellers, live_kols, occasion_boost)
+                         occasion_boost: float = 1.0, invited=None) -> DeferredOccasions:
+        looked = {} if invited is None else dict(zip(invited[0].tolist(), invited[1].tolist(),
+                                                       strict=True))
+        return DeferredOccasions(day, live_consumers, live_sellers, live_kols, occasion_boost,
+                                 looked)
 
     def _choose_per_agent(self, occasions: DeferredOccasions, offers, rng) -> PurchaseRequests:
         o = occasions
         return self._decide_per_agent(o.day, offers, rng, o.live_consumers, o.live_sellers,
-                                      o.live_kols, o.occasion_boost)
+                                      o.live_kols, o.occasion_boost, o.invited)
 
     def _decide_per_agent(self, day, offers, rng, live_consumers, live_sellers, live_kols,
-                          occasion_boost: float = 1.0) -> PurchaseRequests:
+                          occasion_boost: float = 1.0, invited=None) -> PurchaseRequests:
         live: dict[int, tuple[int, int]] = {}
         for c, s, k in zip(live_consumers.tolist(), live_sellers.tolist(), live_kols.tolist(),
                            strict=True):
             live.setdefault(c, (s, k))
         self.requests = []
         self.agents_by_type[PerAgentConsumer].do("consider_buying", day, offers,
-                                                 occasion_boost, live)
+                                                 occasion_boost, live, invited or {})
         if not self.requests:
             z = np.zeros(0, np.int64)
             return PurchaseRequests(z, z, z)
