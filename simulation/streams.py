@@ -30,6 +30,7 @@ class RandomStreams:
     logistics: np.random.Generator
     experience: np.random.Generator
     sellers_root: np.random.Generator
+    home_fx: np.random.Generator
 
     @classmethod
     def spawn_from(cls, rng: np.random.Generator) -> RandomStreams:
