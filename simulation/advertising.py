@@ -75,6 +75,10 @@ class AdAudiences:
             plan = self._plans[seller.index] = daily_ad_buys(self.model, seller)
         return plan
 
+    def forget_plan(self, seller: int) -> None:
+        """Drop a seller's cached ad buys (its budget changed; redone on the next buy)."""
+        self._plans.pop(seller, None)
+
     def refresh(self, region: int) -> None:
         """Recompute a region's audience after its consumers' platforms changed."""
         self.users[region] = self._social_users(region)

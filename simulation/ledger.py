@@ -31,6 +31,7 @@ class Account(IntEnum):
     WAREHOUSE_FIXED = 11
     INVENTORY_WRITE_OFF = 12
     SERVICES = 13  # software, certification, data localisation
+    FX_COST = 14  # home-currency costs above (or, negative, below) their day-0 USD value
 
 
 COST_ACCOUNTS = tuple(a for a in Account if a not in (Account.REVENUE, Account.REFUNDS))

@@ -69,6 +69,7 @@ class Counter(IntEnum):
     REFERRAL_REBATES = 38  # USD, rebates paid to sharers from the referral pot
     GROUP_BUY_SUBSIDIES = 39  # USD, group-buy price cuts paid from the referral pot
     GROUP_ORDERS = 40  # paid orders that joined a sharer's group within the window
+    REGION_EXITS = 41  # an adaptive seller left the region (1 on the review day)
 
 
 N_COUNTERS = len(Counter)

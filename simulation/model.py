@@ -36,6 +36,7 @@ from simulation.payments import ExchangeRates, PaymentProvider
 from simulation.pricing import OfferBook
 from simulation.regions import Catalog, RegionTable, load_catalog
 from simulation.schedule import PHASES
+from simulation.seller_policy import review_states
 from simulation.sellers import Seller
 from simulation.spec import (
     MarketSpec,
@@ -99,6 +100,8 @@ class MarketModel(mesa.Model):
         self.region_counts = split_evenly(spec.n_consumers, n_regions)
         self.customs_delay = self.regions.customs_delay_days.copy()
         self.fx = ExchangeRates(self.regions.fx_volatility, p.fx_mean_reversion)
+        # The sellers' home currency (CNY): their costs in USD move with it.
+        self.home_fx = ExchangeRates(np.array([p.home_fx_daily_volatility]), p.fx_mean_reversion)
         # Logistics state that shocks can change: slowdowns and closures per (region, mode).
         n_modes = self.regions.ship_days.shape[1]
         self.mode_delay_factor = np.ones((n_regions, n_modes))
@@ -119,6 +122,8 @@ class MarketModel(mesa.Model):
         for s in spec.sellers:
             Seller(self, s, [providers[pr.name] for pr in s.payment_providers])
         self._index_sellers()
+        self.cost_fx = np.ones(n_sellers)  # USD cost of a day-0 USD of costs (payments)
+        self.seller_reviews = review_states(self)
 
         # Consumers, their social graph, and the KOLs they follow.
         trust_factor = np.stack([s.initial_trust_factor() for s in self.seller_list])
@@ -188,6 +193,10 @@ class MarketModel(mesa.Model):
         self.payment_routing = PaymentRouting(sellers, self.provider_list)
         self.referrals = ReferralProgrammes.of(sellers)
         self.live_commerce = LiveCommerce(sellers, self.params)
+
+    def set_list_prices(self, seller: int, prices: np.ndarray) -> None:
+        """A seller's new list prices (USD) in the price table checkouts read."""
+        self._price[seller, :len(prices)] = prices
 
     def price_of(self, seller: np.ndarray, product: np.ndarray) -> np.ndarray:
         """List price, USD."""

@@ -702,6 +702,12 @@ class ModelParameters(BaseModel):
         "daily pull of the log exchange-rate index back to its start",
         "assumption: keeps FX paths bounded over multi-year horizons",
     )
+    home_fx_daily_volatility: float = P(
+        0.0022, 0.0, 0.05, "log CNY per USD per day",
+        "daily s.d. of the sellers' home-currency (CNY) exchange rate; cross-border sellers' "
+        "unit and fixed costs move with it in USD",
+        "assumption: CNY/USD annualised volatility ~3.5% (managed float) / sqrt(252)",
+    )
     compliance_halving_spend_per_1k: float = P(
         0.5, 0.001, 1_000.0, "USD per day per 1000 consumers",
         "compliance spend that halves the breach hazard",

@@ -91,6 +91,23 @@ class ExchangeRates:
         self.log_index[region] += log_change
 
 
+def home_cost_factor(log_home_index: float) -> float:
+    """USD cost today of costs worth 1 USD at day 0 in the home currency.
+
+    The home index is CNY per USD over day 0 in logs; a CNY appreciation (index below 1)
+    makes the same CNY cost more USD.
+
+    >>> round(home_cost_factor(float(np.log(0.9))), 12)
+    1.111111111111
+    """
+    return float(np.exp(-log_home_index))
+
+
 def markets_phase(model: MarketModel, day: int) -> None:
-    """Phase 'markets': exchange rates take their daily random step."""
+    """Phase 'markets': exchange rates (the regions' and the sellers' home currency) step."""
     model.fx.step(model.streams.market)
+    model.home_fx.step(model.streams.home_fx)
+    factor = home_cost_factor(float(model.home_fx.log_index[0]))
+    for s in model.seller_list:
+        if s.spec.costs_in_home_currency and s.spec.origin != "local":
+            model.cost_fx[s.index] = factor

@@ -132,6 +132,13 @@ class OfferBook:
         self._promised_key: bytes | None = None
         self._promised: np.ndarray | None = None
 
+    def set_list_prices(self, seller: int, prices: np.ndarray) -> None:
+        """A seller's new list prices: its regular and live rows, and the terms redone."""
+        rows = np.flatnonzero(self.seller == seller)
+        self._list_price[rows, 0] = prices
+        self._list_price[rows + self.n_alternatives, 0] = prices
+        self._terms_key = self._price_key = self._promised_key = None
+
     def _price_days_today(self) -> np.ndarray:
         """(2A, R) landed prices in days of income: regular rows, then live rows."""
         model = self.model

@@ -23,6 +23,7 @@ from simulation import (
     metrics,
     payments,
     reviews,
+    seller_policy,
     sellers,
     shocks,
     warehouses,
@@ -52,6 +53,9 @@ PHASES: tuple[Phase, ...] = (
           shocks.shocks_phase),
     Phase("markets", "each currency's log exchange-rate index takes a mean-reverting "
           "random step", payments.markets_phase),
+    Phase("seller review", "adaptive sellers whose review is due move budget between "
+          "channels and regions, step prices within bounds and leave regions after sustained "
+          "losses; fixed plans do nothing", seller_policy.review_phase),
     Phase("sellers plan", "replenishment that is due arrives; sellers pay warehouse fixed "
           "costs, compliance and services; a data breach may become public",
           sellers.plan_phase),

@@ -78,7 +78,13 @@ class Seller(mesa.Agent):
             self.warehouse_in[r] = wh.index
             self.local_warehouses.append(wh)
 
+        # Daily marketing budget (USD) per channel (ads, kols, referral) and region: set by
+        # the spec; an adaptive seller's reviews move it (simulation.seller_policy).
+        self.budget = np.stack([
+            spec.marketing_budget_per_1k_daily * self.consumers_in / 1000.0
+            * getattr(spec.budget_split, channel) for channel in ("ads", "kols", "referral")])
         self.kol_contracts: list[KOL] = []
+        self.left = np.zeros(regions.n, dtype=bool)  # regions the seller has left
         self.breaches = 0
         self._set_daily_costs()  # spec, consumers served and levers are fixed for the run
 
@@ -111,8 +117,13 @@ class Seller(mesa.Agent):
 
     def daily_budget(self, channel: str) -> np.ndarray:
         """(R,) USD per day for a marketing channel ('ads', 'kols' or 'referral')."""
-        share = getattr(self.spec.budget_split, channel)
-        return self.spec.marketing_budget_per_1k_daily * self.consumers_in / 1000.0 * share
+        return self.budget[("ads", "kols", "referral").index(channel)].copy()
+
+    def stop_fixed_costs(self, region: int) -> None:
+        """The seller left ``region``: its warehouse lease, compliance and services end there."""
+        self.left[region] = True
+        self._set_daily_costs()
+        self._warehouse_fixed = [(r, c) for r, c in self._warehouse_fixed if not self.left[r]]
 
     def contract_kols(self, kols_by_region: dict[int, list[KOL]]) -> None:
         """Book KOLs per region and tier until each tier's weekly budget is used up."""
@@ -203,10 +214,13 @@ class Seller(mesa.Agent):
         ledger = model.ledger
         for region, cost in self._warehouse_fixed:
             ledger.expense(Account.WAREHOUSE_FIXED, s, region, cost)
+        fx = model.cost_fx[s]  # compliance and services are paid in the home currency
         if self._compliance is not None:
-            ledger.expense_by_region(Account.COMPLIANCE, s, self._compliance)
+            ledger.expense_by_region(Account.COMPLIANCE, s, self._compliance if fx == 1.0
+                                     else [c * fx for c in self._compliance])
         if self._services is not None:
-            ledger.expense_by_region(Account.SERVICES, s, self._services)
+            ledger.expense_by_region(Account.SERVICES, s, self._services if fx == 1.0
+                                     else [c * fx for c in self._services])
         if self.stream.random() < self._breach_hazard:
             data_protection.data_breach(model, s)
 

@@ -44,6 +44,26 @@ class FxShock(BaseModel):
             model.fx.shock(model.regions.index(self.region), self.log_change)
 
 
+class HomeFxShock(BaseModel):
+    """A one-off move of the sellers' home currency (CNY): + weakens it, - appreciates it."""
+
+    model_config = _STRICT
+    changes: ClassVar[str] = "the home-currency exchange-rate index (`model.home_fx`)"
+    acted_on_by: ClassVar[tuple[str, ...]] = ("simulation.seller_policy",)  # sellers' costs
+    kind: Literal["home_fx_shock"] = "home_fx_shock"
+    day: int = declare(..., 1, 3_650, "day", "the day it strikes (1 = first simulated day)",
+                         "scenario input")
+    log_change: float = declare(
+        ..., -2, 2, "log CNY per USD", "change of the home exchange rate (- = appreciation, "
+        "which raises the seller's costs in USD)",
+        "scenario input: CNY moved ~0.05-0.1 in log terms in 2015-2023 (e.g. 2017, 2022)")
+
+    def apply(self, model: MarketModel, day: int) -> None:
+        """Move the home exchange rate on the day."""
+        if day == self.day:
+            model.home_fx.shock(0, self.log_change)
+
+
 class LogisticsDisruption(BaseModel):
     """A mode or route slows (delay factor) or stops (closed) for a window."""
 
@@ -185,7 +205,8 @@ class PeakSale(BaseModel):
 
 
 Shock = Annotated[
-    FxShock | LogisticsDisruption | RegulationTightening | DataBreach | PlatformBan | PeakSale,
+    FxShock | HomeFxShock | LogisticsDisruption | RegulationTightening | DataBreach | PlatformBan
+    | PeakSale,
     Field(discriminator="kind"),
 ]
 """Any shock; the ``kind`` field picks the type."""

@@ -130,6 +130,48 @@ class FulfilmentSpec(BaseModel):
         "assumption: rent and staff of a shared third-party warehouse")
 
 
+class SellerPolicy(BaseModel):
+    """How a seller adapts: a fixed plan, or periodic reviews (see :mod:`simulation.seller_policy`).
+
+    ``fixed`` keeps prices, budgets and regions as declared (the "what-if" plan); ``adaptive``
+    reviews every ``review_period_days``: it moves budget between channels and regions by
+    observed acquisition and contribution per dollar, steps its prices within bounds and
+    leaves a region after ``exit_after_losing_reviews`` losing reviews in a row. A zero
+    share, step or count switches that part off.
+    """
+
+    model_config = _STRICT
+
+    mode: Literal["fixed", "adaptive"] = "fixed"
+    review_period_days: int = declare(
+        30, 1, 365, "days", "days between the seller's reviews of its regions",
+        "assumption: a monthly business review, the usual planning cycle of small sellers")
+    budget_shift_share: float = declare(
+        0.2, 0, 1, "share of a cell's daily budget",
+        "share of the worst channel's and the worst region's budget moved to the best per review",
+        "assumption: gradual reallocation (a fifth per month) so noise does not empty a cell")
+    price_step: float = declare(
+        0.05, 0, 0.5, "share of the initial price", "price change per review (up or down)",
+        "assumption: sellers test prices in ~5% steps")
+    price_floor: float = declare(
+        0.8, 0.05, 1, "multiple of the initial price", "lowest price the seller will set",
+        "assumption: a 20% markdown keeps the default products above unit and shipping cost")
+    price_ceiling: float = declare(
+        1.25, 1, 5, "multiple of the initial price", "highest price the seller will set",
+        "assumption: a quarter above list before the positioning itself changes")
+    exit_after_losing_reviews: int = declare(
+        3, 0, 100, "reviews", "consecutive reviews with a loss in a region before leaving it "
+        "(0 = never leave)",
+        "assumption: a quarter of sustained losses after launch, as sellers commonly allow")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> SellerPolicy:
+        if self.price_floor > self.price_ceiling:
+            raise ValueError(f"price_floor ({self.price_floor}) must not exceed price_ceiling "
+                             f"({self.price_ceiling})")
+        return self
+
+
 def _default_products() -> list[ProductSpec]:
     return [
         ProductSpec(name="dress", category="apparel", price_usd=25.0, unit_cost_usd=9.0,
@@ -175,6 +217,11 @@ class SellerSpec(BaseModel):
         0.2, 0, 10_000, "USD per day per 1000 consumers", "data-compliance spend",
         "assumption: minimal compliance without the data_compliance lever")
     certified: bool = Field(False, description="third-party credit certification")
+    costs_in_home_currency: bool = Field(
+        True, description="a cross-border seller pays unit and fixed costs in its home currency "
+        "(CNY), so they move with the home exchange rate in USD")
+    policy: SellerPolicy = Field(default_factory=SellerPolicy,
+                                 description="fixed plan or adaptive reviews")
     levers: Levers = Field(default_factory=Levers, description="strategy levers switched on")
 
     @model_validator(mode="after")

@@ -31,6 +31,7 @@ class RandomStreams:
     experience: np.random.Generator
     sellers_root: np.random.Generator
     invitations: np.random.Generator
+    home_fx: np.random.Generator
 
     @classmethod
     def spawn_from(cls, rng: np.random.Generator) -> RandomStreams:

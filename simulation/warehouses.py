@@ -243,6 +243,9 @@ class Warehouse(mesa.Agent):
         n = len(rows)
         unit_cost = book["unit_cost"][rows]
         model.ledger.cost_of_sale(s, r, unit_cost)
+        fx = model.cost_fx[s]
+        if fx != 1.0:  # goods are replaced at today's home-currency price (seller_policy)
+            model.ledger.expense(Account.FX_COST, s, r, unit_cost * (fx - 1.0))
         rng = model.streams.logistics
         mech = self.seller.mech
         processing = model.steps + self.processing_days

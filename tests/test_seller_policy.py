@@ -1,0 +1,203 @@
+"""Sellers that adapt: reallocation, price steps, exits and home-currency costs.
+
+Mechanism tests check the pure rules of :mod:`simulation.seller_policy` and
+:func:`simulation.payments.home_cost_factor` against hand-computed answers; emergent tests
+run a small three-region market (JP and VN profitable for the default entrant, ZA not) over
+10 paired seeds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from simulation.ledger import Account
+from simulation.metrics import Counter
+from simulation.model import MarketModel
+from simulation.payments import home_cost_factor
+from simulation.seller_policy import (
+    channel_scores,
+    contribution,
+    leaving,
+    losing_streak,
+    price_review,
+    shift_budget,
+    spread_freed,
+)
+from simulation.spec import load_spec
+
+SEEDS = range(10)
+T_975_9 = 2.262
+"""Student t quantile for a two-sided 95% CI over 10 paired seeds."""
+T_975_7 = 2.365
+"""The same over 8 paired seeds."""
+
+
+# --- mechanism tests (hand-computed) -------------------------------------------------------
+
+def test_reallocation_moves_a_share_of_the_worst_cell_to_the_best():
+    # contribution per marketing dollar by region: 1.5, -0.4, 0.9, 3.0; budgets 4, 5, 6, 1.
+    # worst = region 1 (-0.4), best = region 3 (3.0); 25% of 5 = 1.25 moves.
+    budget = np.array([4.0, 5.0, 6.0, 1.0])
+    score = np.array([1.5, -0.4, 0.9, 3.0])
+    new = shift_budget(budget, score, np.ones(4, dtype=bool), 0.25)
+    assert new.tolist() == [4.0, 3.75, 6.0, 2.25]
+    assert new.sum() == pytest.approx(budget.sum())
+
+
+def test_reallocation_ignores_ineligible_and_unscored_cells():
+    budget = np.array([4.0, 5.0, 6.0])
+    score = np.array([np.nan, -0.4, 3.0])
+    new = shift_budget(budget, score, np.array([True, True, False]), 0.5)
+    assert new.tolist() == budget.tolist()  # one eligible scored cell: nothing to compare
+    assert shift_budget(budget, np.ones(3), np.ones(3, dtype=bool), 0.5).tolist() == [4, 5, 6]
+
+
+def test_channel_scores_credit_referred_and_paid_media_customers():
+    # 40 new customers, 8 referred; ads 90 USD and KOLs 30 USD spent, referral 64 allocated.
+    # ads: (40 - 8) * 90/120 / 90 = 0.2667; referral: 8 / 64 = 0.125
+    ads, referral = channel_scores(40, 8, 90.0, 30.0, 64.0)
+    assert ads == pytest.approx(24 / 90)
+    assert referral == pytest.approx(0.125)
+    assert math.isnan(channel_scores(40, 8, 90.0, 30.0, 0.0)[1])
+
+
+def test_contribution_excludes_marketing_and_fixed_costs():
+    acc = np.zeros(len(Account))
+    acc[Account.REVENUE], acc[Account.REFUNDS] = 200.0, 20.0
+    acc[Account.COGS], acc[Account.LOGISTICS], acc[Account.FX_COST] = 60.0, 30.0, 6.0
+    acc[Account.MARKETING], acc[Account.COMPLIANCE] = 50.0, 5.0
+    assert float(contribution(acc)) == pytest.approx(200 - 20 - 60 - 30 - 6)
+
+
+def test_price_steps_stay_within_floor_and_ceiling():
+    factor, direction = 1.0, 1
+    path = []
+    for c in [100.0, 110.0, 120.0, 130.0, 140.0, 150.0]:  # contribution keeps rising
+        factor, direction = price_review(factor, direction, c, None if not path else c - 10,
+                                         0.1, 0.8, 1.25)
+        path.append(factor)
+    assert path == [1.1, 1.2, 1.25, 1.25, 1.25, 1.25]
+    # a fall reverses: from 1.25 down by 0.1 per review to the floor
+    factor, direction = price_review(1.25, 1, 90.0, 100.0, 0.1, 0.8, 1.25)
+    assert (factor, direction) == (1.15, -1)
+    for _ in range(10):
+        factor, direction = price_review(factor, direction, 90.0, 90.0, 0.1, 0.8, 1.25)
+    assert factor == 0.8
+
+
+def test_exit_after_k_consecutive_losing_reviews():
+    # region 0 loses every review; region 1 loses twice, then profits, then loses; k = 3
+    profits = [[-1.0, -2.0], [-1.0, -2.0], [-1.0, 5.0], [-1.0, -2.0]]
+    streak = np.zeros(2, dtype=int)
+    first_exit = None
+    for i, p in enumerate(profits, start=1):
+        streak = losing_streak(streak, np.array(p), np.array([True, True]))
+        if first_exit is None and leaving(streak, 3).any():
+            first_exit = (i, leaving(streak, 3).tolist())
+    assert first_exit == (3, [True, False])
+    assert streak.tolist() == [4, 1]
+    assert not leaving(streak, 0).any()  # 0 = never leave
+
+
+def test_freed_budget_goes_to_remaining_regions_pro_rata():
+    budget = np.array([[2.0, 6.0, 1.0], [1.0, 1.0, 1.0], [0.0, 2.0, 0.0]])  # ads, kols, referral
+    out = spread_freed(budget, 3.0, np.array([True, True, False]))
+    # movable: region 0 = 2, region 1 = 6 + 2 = 8 -> 3 * 2/10 and 3 * 8/10
+    assert out[0, :2].tolist() == pytest.approx([2.6, 7.8])
+    assert out[2, :2].tolist() == pytest.approx([0.0, 2.6])
+    assert out.sum() == pytest.approx(budget.sum() + 3.0)
+
+
+def test_home_currency_appreciation_raises_usd_costs():
+    # 10% more USD per CNY: index 1/1.1; a 9 USD (day 0) unit cost now costs 9.9 USD
+    assert 9.0 * home_cost_factor(math.log(1 / 1.1)) == pytest.approx(9.9)
+    assert home_cost_factor(0.0) == 1.0
+
+
+# --- emergent tests (small seeded markets) --------------------------------------------------
+
+def _spec(mode: str, shocks: list | None = None, days: int = 180, policy: dict | None = None):
+    seller = {"name": "entrant", "policy": {"mode": mode, **(policy or {})}}
+    return load_spec({"regions": ["JP", "VN", "ZA"], "n_consumers": 6_000,
+                      "horizon_days": days, "sellers": [seller], "shocks": shocks or []})
+
+
+def _run(spec, seed: int) -> MarketModel:
+    m = MarketModel(spec, rng=seed)
+    for _ in range(spec.horizon_days):
+        m.step()
+    return m
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, list[MarketModel]]:
+    return {mode: [_run(_spec(mode), seed) for seed in SEEDS] for mode in ("fixed", "adaptive")}
+
+
+def _ci(d: np.ndarray) -> tuple[float, float, float]:
+    half = T_975_9 * d.std(ddof=1) / np.sqrt(len(d))
+    return float(d.mean()), float(d.mean() - half), float(d.mean() + half)
+
+
+def test_adaptive_seller_earns_more_where_a_region_loses(runs):
+    fixed = np.array([m.ledger.profit()[0].sum() for m in runs["fixed"]])
+    adaptive = np.array([m.ledger.profit()[0].sum() for m in runs["adaptive"]])
+    mean, lo, hi = _ci(adaptive - fixed)
+    budget = 3.0 * 6_000 / 1000 * 180  # the run's whole marketing budget, USD
+    assert lo > 0, (mean, lo, hi)
+    assert hi < budget, (mean, lo, hi)  # adapting cannot earn more than the whole budget
+
+
+def test_exit_in_the_losing_region_not_the_profitable_ones(runs):
+    za_fixed = np.array([m.ledger.profit()[0, 2] for m in runs["fixed"]])
+    assert (za_fixed < 0).all()  # ZA loses money under the fixed plan in every seed
+    exits = np.array([m.counters[0, :, Counter.REGION_EXITS] for m in runs["adaptive"]])
+    assert exits[:, 2].sum() >= 9  # ZA left in (nearly) every seed
+    assert exits[:, :2].sum() <= 2  # JP and VN kept in (nearly) every seed
+    for m, e in zip(runs["adaptive"], exits, strict=True):
+        left = e > 0
+        assert not m.sells_in[0, left].any() and not m.population.sells[:, 0][
+            np.isin(m.population.region, np.flatnonzero(left))].any()
+        assert m.seller_list[0].budget.sum() == pytest.approx(3.0 * 6_000 / 1000)
+
+
+def test_no_sales_ads_or_kols_after_an_exit(runs):
+    seed = next(i for i, m in enumerate(runs["adaptive"])
+                if m.counters[0, 2, Counter.REGION_EXITS] > 0)
+    m = MarketModel(_spec("adaptive"), rng=seed)
+    while m.counters[0, 2, Counter.REGION_EXITS] == 0:
+        m.step()
+    at_exit = m.counters[0, 2].copy()
+    while m.running:
+        m.step()
+    after = m.counters[0, 2]
+    assert after[Counter.CHECKOUTS] == at_exit[Counter.CHECKOUTS]  # no new sales
+    assert after[Counter.AD_SPEND] == at_exit[Counter.AD_SPEND]
+    assert after[Counter.KOL_SPEND] == at_exit[Counter.KOL_SPEND]
+    assert after[Counter.MARKETING_ALLOCATED] == at_exit[Counter.MARKETING_ALLOCATED]
+    assert after[Counter.SHIPPED] >= at_exit[Counter.SHIPPED]  # paid orders still go out
+
+
+def test_home_currency_appreciation_lowers_margin():
+    shock = [{"kind": "home_fx_shock", "day": 30, "log_change": -0.2}]
+    base, hit = [], []
+    bound = []
+    for seed in range(8):
+        a = _run(_spec("fixed", days=120), seed)
+        b = _run(_spec("fixed", shocks=shock, days=120), seed)
+        ra, rb = a.ledger.accounts[0], b.ledger.accounts[0]
+        assert rb[:, Account.REVENUE].sum() == ra[:, Account.REVENUE].sum()  # same sales
+        base.append(contribution(ra).sum() / ra[:, Account.REVENUE].sum())
+        hit.append(contribution(rb).sum() / rb[:, Account.REVENUE].sum())
+        home_costs = rb[:, [Account.COGS, Account.COMPLIANCE, Account.SERVICES]].sum()
+        bound.append((b.ledger.profit()[0].sum() - a.ledger.profit()[0].sum(),
+                      (math.exp(0.2) - 1) * home_costs))
+    d = np.array(hit) - np.array(base)
+    half = T_975_7 * d.std(ddof=1) / np.sqrt(len(d))
+    mean, lo, hi = d.mean(), d.mean() - half, d.mean() + half
+    assert hi < 0, (mean, lo, hi)  # margin falls
+    for drop, most in bound:
+        assert -most <= drop < 0  # no more than every home-currency cost x (e^0.2 - 1)
