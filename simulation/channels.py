@@ -126,8 +126,9 @@ def transferred_trust(source_trust: np.ndarray | float, transfer_share: float,
 
 def touch_codes(channel: np.ndarray, referrer: np.ndarray | None, codes: np.ndarray
                 ) -> np.ndarray:
-    """Attribution code of each touch: by its counter channel; a friend's share that carries
-    an invitation (a referrer) is a referral.
+    """Attribution code of each touch: by its counter channel.
+
+    A friend's share that carries an invitation (a referrer) is a referral.
 
     >>> c = counter_codes()
     >>> ch = np.array([Counter.AD_TOUCHES, Counter.WOM_TOUCHES, Counter.WOM_TOUCHES, -1])

@@ -163,25 +163,28 @@ METRICS: tuple[Metric, ...] = (
            "first purchases whose buyer first met the seller through live-streams / new "
            "customers", True, "attribution"),
     Metric("first_exposure_wom_share", "share of first purchases",
-           "first purchases whose buyer first met the seller through friends' shares without an invitation / new "
-           "customers", True, "attribution"),
+           "first purchases whose buyer first met the seller through friends' shares without an "
+           "invitation / new customers", True, "attribution"),
     Metric("first_exposure_referral_share", "share of first purchases",
-           "first purchases whose buyer first met the seller through friends' invitations (referral) / new "
-           "customers", True, "attribution"),
+           "first purchases whose buyer first met the seller through friends' invitations "
+           "(referral) / new customers", True, "attribution"),
     Metric("touched_by_ad_share", "share of first purchases",
            "first purchases preceded by at least one touch of ads / new customers",
            True, "attribution"),
     Metric("touched_by_kol_share", "share of first purchases",
-           "first purchases preceded by at least one touch of KOL posts (short video) / new customers",
+           "first purchases preceded by at least one touch of KOL posts (short video) / new "
+           "customers",
            True, "attribution"),
     Metric("touched_by_live_share", "share of first purchases",
            "first purchases preceded by at least one touch of live-streams / new customers",
            True, "attribution"),
     Metric("touched_by_wom_share", "share of first purchases",
-           "first purchases preceded by at least one touch of friends' shares without an invitation / new customers",
+           "first purchases preceded by at least one touch of friends' shares without an "
+           "invitation / new customers",
            True, "attribution"),
     Metric("touched_by_referral_share", "share of first purchases",
-           "first purchases preceded by at least one touch of friends' invitations (referral) / new customers",
+           "first purchases preceded by at least one touch of friends' invitations "
+           "(referral) / new customers",
            True, "attribution"),
     Metric("touches_before_first_purchase", "touches per first purchase",
            "touches (ads, KOL posts, live-streams, friends' shares) a buyer received before "
