@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from simulation.channels import transferred_trust
 from simulation.metrics import Counter
 
 if TYPE_CHECKING:
@@ -28,6 +29,11 @@ IMPRESSIONS_PER_CPM = 1000.0
 
 AD_CHANNEL = int(Counter.AD_TOUCHES)
 """Counter channel of ad touches (a plain int: cheaper to spread over touches)."""
+
+
+def ad_trust_gain(params) -> float:
+    """Share of the trust gap an ad noticed closes: platform trust transferred to the seller."""
+    return float(transferred_trust(params.platform_trust, params.ad_platform_trust_transfer))
 
 
 def targeting_cdf(affinity: np.ndarray, power: float) -> np.ndarray:
@@ -140,8 +146,10 @@ def buy_impressions(model: MarketModel, seller: Seller, rng: np.random.Generator
     if not paid:
         return
     who = reached[0] if len(reached) == 1 else np.concatenate(reached)
-    model.exposures.add(who, seller.index, attention=model.params.ad_touch_weight,
-                        channel=AD_CHANNEL)
+    p = model.params
+    # Ads carry little trust: a sliver of trust in the platform (simulation.channels).
+    model.exposures.add(who, seller.index, attention=p.ad_touch_weight,
+                        trust_gain=ad_trust_gain(p), channel=AD_CHANNEL)
     if len(paid) == 1:
         model.pay_marketing(seller.index, paid_regions[0], paid[0], Counter.AD_SPEND)
     else:

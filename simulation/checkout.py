@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation import fission, live_commerce
+from simulation import channels, fission, live_commerce
 from simulation.consumers import Offers, PurchaseRequests, Stage
 from simulation.ledger import Account
 from simulation.metrics import Counter, count
@@ -185,7 +185,7 @@ def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> 
         n, consumer=c, seller=s, product=prod, region=r, provider=np.maximum(provider, 0),
         warehouse=routing.warehouse[s, r], state=state, value=value,
         unit_cost=model.unit_cost_of(s, prod) * terms.basket, t_created=day,
-        kol=requests.live_kol, referrer=terms.referrer,
+        kol=requests.live_kol, referrer=terms.referrer, uncertainty=pop.uncertainty[c, s],
     )
     count(model, s, r, Counter.CHECKOUTS)
     if abandoned.any():
@@ -204,6 +204,7 @@ def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> 
     any_first = pop.orders[cp].sum(axis=1) == 0
     if any_first.any():
         count(model, sp[any_first], rp[any_first], Counter.NEW_CUSTOMERS)
+        channels.attribute_first_purchases(model, cp[any_first], sp[any_first], rp[any_first])
     if not first.all():
         repeat = ~first
         count(model, sp[repeat], rp[repeat], Counter.REPEAT_PURCHASES)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation import channels, expectations
 from simulation.declarations import resolve
 from simulation.metrics import Counter
 from simulation.parameters import ModelParameters
@@ -177,6 +178,7 @@ class Offers:
     rating: np.ndarray  # (S, R) public positive-review share
     group_buy: np.ndarray  # (S,) price cut for invited first-time buyers
     referral_running: np.ndarray | None = None  # (S, R) referral pot can pay; None: all
+    claimed: np.ndarray | None = None  # (A,) quality content claims; None: honest content
 
 
 @dataclass
@@ -292,6 +294,17 @@ class ConsumerPopulation:
         self.attention = np.zeros((n, s_count), dtype=FLOAT)
         self.aware = np.zeros((n, s_count), dtype=bool)
         self.orders = np.zeros((n, s_count), dtype=np.int16)
+        # What content told the consumer (simulation.channels): product uncertainty per seller.
+        self.uncertainty = np.full((n, s_count), p.uncertainty_prior, dtype=FLOAT)
+        self._uncertainty_keep = channels.uncertainty_keep(p.kol_uncertainty_reduction,
+                                                           p.live_uncertainty_reduction)
+        self._content_moves_uncertainty = bool(np.any(self._uncertainty_keep < 1.0))
+        # Channel attribution: first exposure per seller; touches and channels before the
+        # first purchase per consumer.
+        self._attribution_codes = channels.counter_codes()
+        self.first_channel = np.full((n, s_count), channels.NOT_ATTRIBUTED, dtype=np.int8)
+        self.touches_before = np.zeros(n, dtype=np.int32)
+        self.channels_before = np.zeros(n, dtype=np.uint8)
 
         self.stage = np.zeros(n, dtype=np.int8)
         self.last_purchase = np.full(n, NEVER, dtype=np.int32)
@@ -312,7 +325,8 @@ class ConsumerPopulation:
     AGENT_ARRAYS: tuple[str, ...] = (
         "region", "stage", "platforms", "pay_mask", "price_sens", "brand_sens", "trust_prop",
         "affinity", "interest_thr", "trust_thr", "green", "last_purchase", "referred_by",
-        "last_delivery_days", "last_satisfaction", "customer",
+        "last_delivery_days", "last_satisfaction", "customer", "touches_before",
+        "channels_before",
     )
     """Per-consumer arrays readable with :meth:`get` (per-seller arrays: ``trust``,
     ``attention``, ``aware``, ``orders``, read directly)."""
@@ -447,7 +461,7 @@ class ConsumerPopulation:
         att, gain = exposures.column(ATTENTION_COLUMN), exposures.column(GAIN_COLUMN)
         loss = exposures.column(LOSS_COLUMN) if exposures.losses else None
         referrer = exposures.column(REFERRER_COLUMN) if exposures.referrals else None
-        channel = exposures.column(CHANNEL_COLUMN) if counters is not None else None
+        channel = exposures.column(CHANNEL_COLUMN)
         untallied, unnoticed = exposures.untallied, exposures.unnoticed
         exposures.clear()
         if counters is not None:
@@ -464,6 +478,7 @@ class ConsumerPopulation:
             np.minimum(keep_trust, 1.0, out=keep_trust)
             np.subtract(1.0, keep_trust, out=keep_trust)
         np.add.at(a_flat, idx, att.astype(FLOAT))
+        self._content_and_attribution(consumer, idx, channel, referrer)
         self.aware.reshape(-1)[idx[att > 0] if unnoticed else idx] = True
         if self.n * s_count <= DENSE_TOUCH_CELLS:
             # Products per cell in a scratch table of ones (reset after use); the update is
@@ -508,6 +523,22 @@ class ConsumerPopulation:
                 ss = 0 if seller is None else seller[ref][fresh][first]
                 self.referred_seller[c[first]] = ss
         return len(idx)
+
+    def _content_and_attribution(self, consumer: np.ndarray, idx: np.ndarray,
+                                 channel: np.ndarray, referrer: np.ndarray | None) -> None:
+        """Content touches lower product uncertainty; every touch is booked for attribution.
+
+        Uncertainty: each KOL or live touch keeps a share of the cell's uncertainty (products
+        in queue order, as the per-agent reference). Attribution: :func:`channels.record_touches`.
+        """
+        if self._content_moves_uncertainty:
+            keep = self._uncertainty_keep[channel]
+            hit = keep < 1.0
+            if hit.any():
+                np.multiply.at(self.uncertainty.reshape(-1), idx[hit], keep[hit])
+        code = channels.touch_codes(channel, referrer, self._attribution_codes)
+        channels.record_touches(self.first_channel.reshape(-1), self.touches_before,
+                                self.channels_before, self.customer, consumer, idx, code)
 
     def _touch_scratch(self) -> np.ndarray:
         """A (consumer x seller) table of ones for per-cell products (made on first use)."""
@@ -767,6 +798,13 @@ class ConsumerPopulation:
         u = p.choice_intercept + p.beta_trust * (trust - thr)
         u = u - p.beta_price * self.price_sens[rows] * price_days
         u += p.beta_quality * self.brand_sens[rows] * (offers.quality - MIDPOINT)
+        if offers.claimed is not None:
+            # Content claims raise the quality a consumer expects, in proportion to how much
+            # of her picture of the seller came from content (simulation.expectations).
+            informed = expectations.informed_share(self.uncertainty[rows, s_of],
+                                                   p.uncertainty_prior)
+            lift = expectations.expected_quality(offers.quality, offers.claimed, informed)
+            u += p.beta_quality * self.brand_sens[rows] * (lift - offers.quality)
         u -= p.beta_delivery * risk * offers.promised_days[:, r].T / p.patience_days
         u += p.beta_rating * risk * (offers.rating[s_of[None, :], r[:, None]] - rating_prior)
         green = self.green[consumers]
@@ -795,12 +833,17 @@ class ConsumerPopulation:
         local_return: np.ndarray,
         return_norm: np.ndarray,
         rng: np.random.Generator,
+        uncertainty: np.ndarray | None = None,
+        claimed: np.ndarray | None = None,
     ) -> ReviewOutcome:
         """Satisfaction, review, return decision and trust update after a delivery.
 
         Satisfaction is a logistic function of quality and lateness beyond patience (weighted
-        by cultural risk aversion) plus noise; unhappy buyers without a local return option
-        are stuck with the item, which lowers satisfaction further and makes returns rarer.
+        by cultural risk aversion) plus noise, less the shortfall of quality against what
+        content claims led the buyer to expect (``claimed``; None: honest content); unhappy
+        buyers without a local return option are stuck with the item, which lowers
+        satisfaction further and makes returns rarer. Fit returns scale with the buyer's
+        product ``uncertainty`` at purchase (None: the prior, no content seen).
         """
         p = self.params
         risk = self.risk_weight[consumers]
@@ -811,10 +854,17 @@ class ConsumerPopulation:
             - p.satisfaction_lateness_weight * risk * late
             + p.satisfaction_noise * rng.standard_normal(len(consumers))
         )
+        if claimed is not None and uncertainty is not None:
+            informed = expectations.informed_share(uncertainty, p.uncertainty_prior)
+            gap = expectations.expectation_gap(
+                expectations.expected_quality(quality, claimed, informed), quality)
+            logit = logit + expectations.satisfaction_logit_shift(gap, p.expectation_gap_weight)
         sat = 1.0 / (1.0 + np.exp(-logit))
         ease = np.where(local_return, 1.0, p.cross_border_return_ease)
+        fit = (1.0 if uncertainty is None else
+               channels.fit_return_factor(uncertainty, p.uncertainty_prior, p.fit_return_share))
         p_return = np.clip(
-            return_norm * ease * (1.0 + p.return_dissatisfaction_weight * (1.0 - sat))
+            return_norm * ease * fit * (1.0 + p.return_dissatisfaction_weight * (1.0 - sat))
             / (1.0 + p.return_dissatisfaction_weight * MIDPOINT),  # average buyer: norm
             0.0, 1.0,
         )

@@ -69,7 +69,18 @@ class Counter(IntEnum):
     REFERRAL_REBATES = 38  # USD, rebates paid to sharers from the referral pot
     GROUP_BUY_SUBSIDIES = 39  # USD, group-buy price cuts paid from the referral pot
     GROUP_ORDERS = 40  # paid orders that joined a sharer's group within the window
-    REGION_EXITS = 41  # an adaptive seller left the region (1 on the review day)
+    FIRST_VIA_AD = 41  # first purchases whose first exposure to the seller was an ad
+    FIRST_VIA_KOL = 42  # ... a KOL post (short video)
+    FIRST_VIA_LIVE = 43  # ... a live-stream
+    FIRST_VIA_WOM = 44  # ... a friend's share without an invitation
+    FIRST_VIA_REFERRAL = 45  # ... a friend's invitation (referral)
+    BEFORE_FIRST_AD = 46  # first purchases preceded by >= 1 ad touch
+    BEFORE_FIRST_KOL = 47  # ... by >= 1 KOL post seen
+    BEFORE_FIRST_LIVE = 48  # ... by >= 1 live-stream watched
+    BEFORE_FIRST_WOM = 49  # ... by >= 1 friend's share (no invitation)
+    BEFORE_FIRST_REFERRAL = 50  # ... by >= 1 invitation
+    TOUCHES_BEFORE_FIRST = 51  # sum over first purchases of the buyer's touches before it
+    REGION_EXITS = 52  # an adaptive seller left the region (1 on the review day)
 
 
 N_COUNTERS = len(Counter)
@@ -143,6 +154,42 @@ METRICS: tuple[Metric, ...] = (
     Metric("group_order_share", "share of paid orders",
            "paid orders that joined a sharer's group within the window / paid orders", True,
            "mechanism"),
+    Metric("first_exposure_ad_share", "share of first purchases",
+           "first purchases whose buyer first met the seller through ads / new "
+           "customers", True, "attribution"),
+    Metric("first_exposure_kol_share", "share of first purchases",
+           "first purchases whose buyer first met the seller through KOL posts (short video) / new "
+           "customers", True, "attribution"),
+    Metric("first_exposure_live_share", "share of first purchases",
+           "first purchases whose buyer first met the seller through live-streams / new "
+           "customers", True, "attribution"),
+    Metric("first_exposure_wom_share", "share of first purchases",
+           "first purchases whose buyer first met the seller through friends' shares without an "
+           "invitation / new customers", True, "attribution"),
+    Metric("first_exposure_referral_share", "share of first purchases",
+           "first purchases whose buyer first met the seller through friends' invitations "
+           "(referral) / new customers", True, "attribution"),
+    Metric("touched_by_ad_share", "share of first purchases",
+           "first purchases preceded by at least one touch of ads / new customers",
+           True, "attribution"),
+    Metric("touched_by_kol_share", "share of first purchases",
+           "first purchases preceded by at least one touch of KOL posts (short video) / new "
+           "customers",
+           True, "attribution"),
+    Metric("touched_by_live_share", "share of first purchases",
+           "first purchases preceded by at least one touch of live-streams / new customers",
+           True, "attribution"),
+    Metric("touched_by_wom_share", "share of first purchases",
+           "first purchases preceded by at least one touch of friends' shares without an "
+           "invitation / new customers",
+           True, "attribution"),
+    Metric("touched_by_referral_share", "share of first purchases",
+           "first purchases preceded by at least one touch of friends' invitations "
+           "(referral) / new customers",
+           True, "attribution"),
+    Metric("touches_before_first_purchase", "touches per first purchase",
+           "touches (ads, KOL posts, live-streams, friends' shares) a buyer received before "
+           "her first purchase / new customers", False, "attribution"),
     Metric("marketing_allocated", "USD",
            "marketing budget of the days run, every channel", False, "spend"),
     Metric("marketing_unspent", "USD",
@@ -204,6 +251,17 @@ RATIO_METRICS: tuple[tuple[str, str, str], ...] = (
     ("referral_order_share", "REFERRAL_ORDERS", "PAID"),
     ("local_delivery_share", "LOCAL_DELIVERED", "DELIVERED"),
     ("group_order_share", "GROUP_ORDERS", "PAID"),
+    ("first_exposure_ad_share", "FIRST_VIA_AD", "NEW_CUSTOMERS"),
+    ("first_exposure_kol_share", "FIRST_VIA_KOL", "NEW_CUSTOMERS"),
+    ("first_exposure_live_share", "FIRST_VIA_LIVE", "NEW_CUSTOMERS"),
+    ("first_exposure_wom_share", "FIRST_VIA_WOM", "NEW_CUSTOMERS"),
+    ("first_exposure_referral_share", "FIRST_VIA_REFERRAL", "NEW_CUSTOMERS"),
+    ("touched_by_ad_share", "BEFORE_FIRST_AD", "NEW_CUSTOMERS"),
+    ("touched_by_kol_share", "BEFORE_FIRST_KOL", "NEW_CUSTOMERS"),
+    ("touched_by_live_share", "BEFORE_FIRST_LIVE", "NEW_CUSTOMERS"),
+    ("touched_by_wom_share", "BEFORE_FIRST_WOM", "NEW_CUSTOMERS"),
+    ("touched_by_referral_share", "BEFORE_FIRST_REFERRAL", "NEW_CUSTOMERS"),
+    ("touches_before_first_purchase", "TOUCHES_BEFORE_FIRST", "NEW_CUSTOMERS"),
 )
 """Every metric that is a ratio, as (name, numerator, denominator): one division for all."""
 

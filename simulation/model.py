@@ -11,7 +11,7 @@ import numpy as np
 from mesa.agentset import AgentSet
 from pydantic import ValidationError
 
-from simulation import fulfilment
+from simulation import expectations, fulfilment
 from simulation.advertising import AdAudiences
 from simulation.checkout import PaymentRouting
 from simulation.consumers import Consumer, ConsumerPopulation, Exposures
@@ -187,6 +187,10 @@ class MarketModel(mesa.Model):
             self._price[s.index, :k] = s.prices
             self._cost[s.index, :k] = s.unit_costs
             self._quality[s.index, :k] = s.quality
+        # Content claims: quality the sellers' KOL posts and streams claim (misleading content).
+        inflation = np.array([s.spec.claim_inflation for s in sellers], dtype=float)
+        self.claims_inflated = bool(np.any(inflation > 0))
+        self._claimed = expectations.claimed_quality(self._quality, inflation[:, None])
         self.warehouse_in = np.stack([s.warehouse_in for s in sellers])
         self.hub_of = np.array([s.hub.index for s in sellers])
         self.sells_in = np.stack([s.targets for s in sellers])
@@ -205,6 +209,10 @@ class MarketModel(mesa.Model):
     def unit_cost_of(self, seller: np.ndarray, product: np.ndarray) -> np.ndarray:
         """Unit cost, USD."""
         return self._cost[seller, product]
+
+    def claimed_quality_of(self, seller: np.ndarray, product: np.ndarray) -> np.ndarray:
+        """Quality the seller's content claims, 0-1 (the true quality when honest)."""
+        return self._claimed[seller, product]
 
     def quality_of(self, seller: np.ndarray, product: np.ndarray) -> np.ndarray:
         """Product quality, 0-1."""

@@ -62,9 +62,11 @@ _COLUMNS: dict[str, type] = {
     "local": np.bool_,  # fulfilled inside the region (local return possible)
     "kol": np.int32,  # KOL credited with the sale, -1 if none
     "referrer": np.int32,  # consumer who referred the buyer, -1 if none
+    "uncertainty": np.float32,  # buyer's product uncertainty about the seller at purchase
 }
 
-_DEFAULTS: dict[str, int] = {"warehouse": -1, "mode": -1, "kol": -1, "referrer": -1}
+_DEFAULTS: dict[str, int] = {"warehouse": -1, "mode": -1, "kol": -1, "referrer": -1,
+                             "uncertainty": 1}  # 1: the top of the scale, nothing seen
 """Value of a column an append leaves unspecified (0 for columns not listed)."""
 
 _COLUMN_NAMES = frozenset(_COLUMNS)

@@ -119,7 +119,8 @@ class ModelParameters(BaseModel):
     )
     kol_trust_gain: float = P(
         0.08, 0.0, 1.0, "share of trust gap",
-        "trust gained from a KOL post seen, times credibility and authority (trust transfer)",
+        "share of trust in the KOL (its credibility) a post seen transfers to the seller, "
+        "times authority (parasocial trust transfer)",
         "brief: parasocial trust in a KOL transfers to an unknown foreign seller",
     )
     live_touch_weight: float = P(
@@ -129,7 +130,8 @@ class ModelParameters(BaseModel):
     )
     live_trust_gain: float = P(
         0.15, 0.0, 1.0, "share of trust gap",
-        "trust gained by a live-stream viewer, times credibility and authority",
+        "share of trust in the KOL (its credibility) a live-stream watched transfers to the "
+        "seller, times authority (parasocial trust)",
         "brief: real-time interaction and scenario-based display",
     )
     live_impulse_rate: float = P(
@@ -149,13 +151,58 @@ class ModelParameters(BaseModel):
     )
     wom_trust_gain: float = P(
         0.12, 0.0, 1.0, "share of trust gap",
-        "trust gained from a friend's positive share, times peer influence",
+        "share of the trust gap a friend's positive share closes per unit of the sharer's "
+        "satisfaction (trust transfer along the tie), times peer influence",
         "assumption: friends are more credible than ads, less than lived experience",
     )
     negative_wom_trust_loss: float = P(
         0.15, 0.0, 1.0, "share of trust",
-        "trust lost from a friend's negative share, times peer influence",
+        "share of trust a friend's warning removes per unit of the sharer's dissatisfaction "
+        "(1 - satisfaction), times peer influence",
         "assumption: negativity bias; bad news weighs more than good",
+    )
+    platform_trust: float = P(
+        0.41, 0.0, 1.0, "trust units (0-1)",
+        "consumers' trust in what social platforms show them (the source of ads' trust)",
+        "brief: only 41% of users fully trust social-commerce recommendations",
+    )
+    ad_platform_trust_transfer: float = P(
+        0.01, 0.0, 1.0, "share of platform trust",
+        "share of platform trust an ad noticed transfers to the seller (ads carry little "
+        "trust: trust gap closed per ad = this x platform_trust)",
+        "assumption: ads mostly create awareness and interest (issue 15); a paid message "
+        "borrows a sliver of the platform's trust, far less than a KOL post (kol_trust_gain)",
+    )
+    uncertainty_prior: float = P(
+        1.0, 0.01, 1.0, "uncertainty units (0-1)",
+        "product uncertainty about a seller a consumer has only seen listed or advertised",
+        "definition: 1 = nothing seen of the product in use; content lowers it toward 0",
+    )
+    kol_uncertainty_reduction: float = P(
+        0.1, 0.0, 1.0, "share of uncertainty",
+        "share of remaining product uncertainty a KOL post seen removes (scenario display: "
+        "the product shown in use)",
+        "assumption: a short video answers a few of a buyer's questions; ~10 posts leave a "
+        "third of the uncertainty (brief: scenario display lowers the trust cost)",
+    )
+    live_uncertainty_reduction: float = P(
+        0.3, 0.0, 1.0, "share of uncertainty",
+        "share of remaining product uncertainty a live-stream watched removes (real-time Q&A)",
+        "assumption: live Q&A answers the viewer's own questions, about three posts' worth "
+        "(brief: live-stream Q&A reduces uncertainty)",
+    )
+    fit_return_share: float = P(
+        0.5, 0.0, 1.0, "share of returns",
+        "share of an uninformed buyer's returns that are fit or expectation returns ('not as "
+        "pictured'), which scale with the uncertainty left at purchase",
+        "assumption: retail return surveys put size/fit and 'not as described' at about half "
+        "of online returns; the regional return norm is the rate of uninformed buyers",
+    )
+    expectation_gap_weight: float = P(
+        3.0, 0.0, 20.0, "logit per quality unit",
+        "satisfaction lost per unit of quality short of what content led the buyer to expect",
+        "assumption: expectation-disconfirmation weighs like quality itself "
+        "(satisfaction_quality_weight), Oliver 1980's disconfirmation model",
     )
     share_rate: float = P(
         0.15, 0.0, 1.0, "probability",

@@ -107,6 +107,9 @@ class OfferBook:
                                                                            strict=True)])
         self.product = np.concatenate([np.arange(k) for k in sizes])
         self.quality = np.concatenate([s.quality for s in sellers])
+        # Claimed quality of each alternative, None while every seller's content is honest.
+        self.claimed = (model.claimed_quality_of(self.seller, self.product)
+                        if model.claims_inflated else None)
         self.green = np.concatenate([s.green for s in sellers])
         self.available = np.concatenate([np.broadcast_to(s.targets, (k, regions.n))
                                          for s, k in zip(sellers, sizes, strict=True)])
@@ -191,6 +194,7 @@ class OfferBook:
             rating=(positive + a) / (reviews + a + b),
             group_buy=model.referrals.group_buy_discount,
             referral_running=model.fission.running(),
+            claimed=self.claimed,
         )
 
 

@@ -76,7 +76,10 @@ def review_and_return(model: MarketModel, day: int | None = None) -> None:
     days = book["t_arrive"][due] - book["t_created"][due]
     local = book["local"][due]
     rng = model.streams.experience
-    out = pop.review(c, s, quality, days, local, model.regions.return_rate_norm[r], rng)
+    product = book["product"][due].astype(np.int64)
+    claimed = model.claimed_quality_of(s, product) if model.claims_inflated else None
+    out = pop.review(c, s, quality, days, local, model.regions.return_rate_norm[r], rng,
+                     uncertainty=book["uncertainty"][due], claimed=claimed)
     book["state"][due] = OrderState.REVIEWED
     book["returning"][due] = out.returned
     count(model, s[out.reviewed], r[out.reviewed], Counter.REVIEWS)

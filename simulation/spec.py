@@ -205,6 +205,11 @@ class SellerSpec(BaseModel):
     live_stream_discount: float = declare(
         0.1, 0, 0.9, "share of list price", "price cut during a live-stream",
         "assumption: live-stream coupons of ~10%")
+    claim_inflation: float = declare(
+        0.0, 0, 1, "share of the gap to top quality",
+        "how far the seller's content (KOL posts, live-streams) overclaims: claimed quality = "
+        "quality + claim_inflation x (1 - quality)",
+        "scenario input: 0 = honest content; misleading content is a strategy to test")
     referral_rebate_usd: float = declare(
         0.0, 0, 1_000, "USD per referred purchase", "rebate per referred friend's purchase",
         "scenario input: none without the viral_referral lever")

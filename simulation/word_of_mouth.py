@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation.channels import transferred_trust
 from simulation.consumers import Exposures
 from simulation.metrics import Counter
 
@@ -97,18 +98,24 @@ def share(
         seller_of = np.zeros(pop.n, dtype=np.int64)
         seller_of[src_c] = src_s
         s = seller_of[src]
+        # Trust transfers along the tie in proportion to the sharer's experience (ties are
+        # unweighted: tie weight 1): her satisfaction, or for a warning her dissatisfaction.
+        sat_of = np.zeros(pop.n)
+        sat_of[src_c] = satisfaction[mask]
+        experience = sat_of[src] if positive else 1.0 - sat_of[src]
         peer = pop.culture["peer_influence"][pop.region[nbr]]
         if positive:
             ref_on = np.zeros(pop.n, dtype=bool)
             ref_on[src_c] = referral_active[mask]
             exposures.add(
                 nbr, s, attention=p.wom_touch_weight * peer,
-                trust_gain=p.wom_trust_gain * peer,
+                trust_gain=transferred_trust(experience, p.wom_trust_gain, peer),
                 referrer=np.where(ref_on[src], src, -1), channel=WOM_CHANNEL,
             )
         else:
             exposures.add(
                 nbr, s, attention=p.wom_touch_weight * peer,
-                trust_loss=p.negative_wom_trust_loss * peer, channel=WOM_CHANNEL,
+                trust_loss=transferred_trust(experience, p.negative_wom_trust_loss, peer),
+                channel=WOM_CHANNEL,
             )
     return int(pos.sum()), int(neg.sum())

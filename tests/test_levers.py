@@ -76,14 +76,15 @@ def test_live_streaming_concentrates_orders_on_stream_days():
     from simulation.metrics import Counter
 
     spec = _spec({"live_streaming": {"streams_per_month": 8}, "kol_marketing": {}})
-    m = MarketModel(spec, rng=4)
     live, streams = [], []
-    while m.running:
-        live_before = m.counters[0, :, Counter.LIVE_ORDERS].sum()
-        streams_before = m.kol_feed.streams_by_kol.sum()
-        m.step()
-        live.append(m.counters[0, :, Counter.LIVE_ORDERS].sum() - live_before)
-        streams.append(m.kol_feed.streams_by_kol.sum() - streams_before)
+    for seed in (4, 5, 6):  # pooled seeds: live orders are few in a small market
+        m = MarketModel(spec, rng=seed)
+        while m.running:
+            live_before = m.counters[0, :, Counter.LIVE_ORDERS].sum()
+            streams_before = m.kol_feed.streams_by_kol.sum()
+            m.step()
+            live.append(m.counters[0, :, Counter.LIVE_ORDERS].sum() - live_before)
+            streams.append(m.kol_feed.streams_by_kol.sum() - streams_before)
     live, stream_day = np.array(live), np.array(streams) > 0
     assert 0 < stream_day.sum() <= len(stream_day) / 3  # streams are events, not every day
     assert live.sum() >= 3  # enough live orders to say where they fall

@@ -112,6 +112,19 @@ def parameters(
         typer.echo(f"    {p.doc}. Source: {p.source}")
 
 
+def attribution_line(summary) -> str:
+    """One line of channel attribution of first purchases (all sellers, all regions)."""
+    v = summary[(summary.seller == "all") & (summary.region == "all")].set_index("metric")[
+        "value"]
+    names = ("ad", "kol", "live", "wom", "referral")
+    first = ", ".join(f"{c} {v.get(f'first_exposure_{c}_share', float('nan')):.2f}"
+                      for c in names)
+    touched = ", ".join(f"{c} {v.get(f'touched_by_{c}_share', float('nan')):.2f}"
+                        for c in names)
+    return (f"first purchases: first exposure via {first}; touched by {touched}; "
+            f"{v.get('touches_before_first_purchase', float('nan')):.1f} touches before")
+
+
 @app.command()
 def run(
     spec: Annotated[Path, typer.Argument(help="market spec or scenario file (YAML)")],
@@ -157,6 +170,7 @@ def run(
         timings = {**result.timings, "total": time.perf_counter() - t0}
         write_manifest(out, build_manifest(s, [use_seed], timings, command="xbsim run",
                                            scenario=name))
+        typer.echo(attribution_line(result.summary))
         typer.echo(f"wrote {out}/timeseries.parquet, funnel.parquet, summary.csv, manifest.json")
 
     _guard(go)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
+from simulation import channels
 from simulation.consumers import Offers, PurchaseRequests, Stage
 from simulation.model import MarketModel
 
@@ -127,6 +128,11 @@ class PerAgentConsumer(mesa.Agent):
                  / p.patience_days
                  + p.beta_rating * pop.risk_weight[i] * (offers.rating[s, r] - rating_prior)
                  + p.beta_green * float(pop.green[i]) * float(offers.green[a]))
+            if offers.claimed is not None:  # content claims lift the quality expected
+                informed = min(max(1.0 - float(pop.uncertainty[i, s]) / p.uncertainty_prior,
+                                   0.0), 1.0)
+                u += (p.beta_quality * pop.brand_sens[i] * informed
+                      * (offers.claimed[a] - offers.quality[a]))
             if live_seller >= 0:
                 u += p.live_excitement_utility * model.culture["impulse"][r]
             weights.append(math.exp(u))
@@ -160,11 +166,22 @@ class PerAgentMarketModel(MarketModel):
         if cols is None:
             return 0
         consumer, seller, att, gain, loss, referrer, channel = cols
+        codes, keep_table = pop._attribution_codes, pop._uncertainty_keep
         # Gains before losses, as documented for the vectorised version.
         for k in range(len(consumer)):
             c, s = int(consumer[k]), int(seller[k])
             if counters is not None and channel[k] >= 0:
                 counters[s, pop.region[c], channel[k]] += 1
+            # content lowers uncertainty; touches before the first purchase are attributed
+            pop.uncertainty[c, s] *= keep_table[channel[k]]
+            code = int(codes[channel[k]])
+            if code == channels.WOM and referrer[k] >= 0:
+                code = channels.REFERRAL
+            if code >= 0 and not pop.customer[c]:
+                pop.touches_before[c] += 1
+                pop.channels_before[c] |= np.uint8(1 << code)
+                if pop.first_channel[c, s] < 0:
+                    pop.first_channel[c, s] = code
             pop.attention[c, s] += np.float32(att[k])
             if att[k] > 0:
                 pop.aware[c, s] = True
