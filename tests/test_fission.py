@@ -137,4 +137,4 @@ def test_viral_referral_adds_to_the_ads_and_kols_it_keeps(capsys):
               f"[{c[1]:.3f}, {c[2]:.3f}]; referral pot unspent {u:.3f}")
     mean, low, _ = _ci(same_channels)
     assert low > 0.0 and mean < 1.0, same_channels  # up, and not a multiplier
-    assert np.mean(unspent) > 0.9  # the explanation of the same-total shortfall
+    assert np.mean(unspent) > 0.8  # the explanation of the same-total shortfall
