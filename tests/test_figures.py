@@ -39,7 +39,7 @@ def test_build_then_verify_reproduces_exactly(tmp_path):
 def test_changed_model_parameter_fails_verify_with_a_readable_diff(tmp_path):
     build(_small("payment_coverage_abandonment"), root=tmp_path)
     changed = _small("payment_coverage_abandonment",
-                     parameters={"abandon_missing_method_rate": 0.5})
+                     parameters={"abandon_base_rate": 0.99})
     problems = verify(changed, root=tmp_path)
     assert problems
     assert any("stored" in p and "rebuilt" in p for p in problems)
