@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from simulation.cultural_distance import ad_attention
 from simulation.metrics import Counter
 
 if TYPE_CHECKING:
@@ -136,8 +137,10 @@ def buy_impressions(model: MarketModel, seller: Seller, rng: np.random.Generator
     if not paid:
         return
     who = reached[0] if len(reached) == 1 else np.concatenate(reached)
-    model.exposures.add(who, seller.index, attention=model.params.ad_touch_weight,
-                        channel=AD_CHANNEL)
+    # Ads in a language the region does not read earn less attention (cultural_distance).
+    attention = ad_attention(model, seller.index, paid_regions, [len(x) for x in reached],
+                             model.params.ad_touch_weight)
+    model.exposures.add(who, seller.index, attention=attention, channel=AD_CHANNEL)
     if len(paid) == 1:
         model.pay_marketing(seller.index, paid_regions[0], paid[0], Counter.AD_SPEND)
     else:

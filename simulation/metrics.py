@@ -69,6 +69,10 @@ class Counter(IntEnum):
     REFERRAL_REBATES = 38  # USD, rebates paid to sharers from the referral pot
     GROUP_BUY_SUBSIDIES = 39  # USD, group-buy price cuts paid from the referral pot
     GROUP_ORDERS = 40  # paid orders that joined a sharer's group within the window
+    LIVE_MISFIRES = 41  # live-streams that broke a local norm (backlash)
+    MISFIRE_VIEWERS = 42  # viewers of misfired live-streams (they lose trust)
+    KOL_SUSPENSIONS = 43  # KOL contracts suspended after a misfire
+    LOCALISATION_SPEND = 44  # USD, content localisation (content_localisation lever)
 
 
 N_COUNTERS = len(Counter)

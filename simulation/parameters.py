@@ -410,6 +410,55 @@ class ModelParameters(BaseModel):
         "assumption: culture scales mechanisms, it does not switch their sign",
     )
 
+    # --- cultural distance and language; see simulation.cultural_distance -----------------
+    cultural_distance_trust_elasticity: float = P(
+        0.1, 0.0, 2.0, "1 per unit of Kogut-Singh distance",
+        "seller-made content earns 1/(1 + e * distance) of the trust it earns at home",
+        "assumption: liability of foreignness grows with cultural distance (Kogut & Singh"
+        " 1988 index); no effect size for content trust found, 0.1 gives the most distant"
+        " catalog region (MX, 4.5 from CN) 0.69 and the nearest (ID, 0.7) 0.93",
+    )
+    language_mismatch_factor: float = P(
+        0.6, 0.0, 1.0, "multiplier",
+        "attention and trust of content in a language the region does not read",
+        "literature: CSA Research (2020) Can't Read, Won't Buy - B2C, 8,709 consumers in"
+        " 29 countries: 40% never buy from websites in other languages (read as 40% of the"
+        " audience getting nothing from the content)",
+    )
+    live_misfire_base_rate: float = P(
+        0.002, 0.0, 1.0, "probability per stream",
+        "chance a local creator's live-stream breaks a local norm (backlash)",
+        "assumption: rare gaffes even at home; no published rate found",
+    )
+    live_misfire_rate_per_distance: float = P(
+        0.01, 0.0, 0.2, "probability per stream per unit of distance",
+        "added chance of a norm-breaking live-stream per unit of Kogut-Singh distance",
+        "assumption: a weekly non-local stream misfires about once in 6 months at distance"
+        " 4 (US, MX from CN); no published rate found",
+    )
+    live_misfire_trust_loss: float = P(
+        0.1, 0.0, 1.0, "share of trust",
+        "trust a viewer of a misfired live-stream loses (instead of the stream's gain)",
+        "assumption: smaller than a friend's negative share (0.15): a stranger's gaffe",
+    )
+    misfire_suspension_probability: float = P(
+        0.25, 0.0, 1.0, "probability",
+        "chance a misfire gets the KOL contract suspended",
+        "assumption: platforms or the creator pause one collaboration in four after a backlash",
+    )
+    misfire_suspension_days: int = P(
+        14, 0, 365, "days",
+        "days a suspended KOL contract neither posts nor streams",
+        "assumption: two weeks for the backlash to pass",
+    )
+    local_kol_share: float = P(
+        0.5, 0.0, 1.0, "share of bookings",
+        "share of a seller's KOL bookings that go to local creators (the rest carry the"
+        " seller's cultural distance and content language); kol_marketing can set it",
+        "assumption: cross-border sellers mix local creators with home-market hosts and"
+        " agency accounts; no published split found",
+    )
+
     # --- KOLs -----------------------------------------------------------------------------
     kols_per_region: int = P(
         100, 0, 5_000, "KOLs",

@@ -149,6 +149,12 @@ class SellerSpec(BaseModel):
     name: str = Field("entrant", min_length=1)
     origin: Literal["cross_border", "local"] = "cross_border"
     home_region: str | None = Field(None, description="for a local seller: its region code")
+    home_culture: str | None = Field(
+        None, description="home culture whose Hofstede scores set the cultural distance: a code"
+        " of data/cultures.yaml (CN) or a region code; None: CN, or a local seller's region")
+    content_language: str = Field(
+        "en", description="ISO 639-1 language of the seller's own, unlocalised content"
+        " (assumption: cross-border sellers write English copy)")
     target_regions: list[str] | None = Field(None, description="None = every model region")
     products: list[ProductSpec] = Field(default_factory=_default_products, min_length=1)
     marketing_budget_per_1k_daily: float = declare(

@@ -30,6 +30,7 @@ class RandomStreams:
     logistics: np.random.Generator
     experience: np.random.Generator
     sellers_root: np.random.Generator
+    culture: np.random.Generator  # live-stream misfires and suspensions
 
     @classmethod
     def spawn_from(cls, rng: np.random.Generator) -> RandomStreams:

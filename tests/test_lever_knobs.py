@@ -16,7 +16,7 @@ from simulation.levers.base import knobs, knobs_set_by
 PACKAGE = Path(__file__).resolve().parent.parent / "simulation"
 MECHANISMS = ("advertising", "kols", "live_commerce", "word_of_mouth", "consumers", "checkout",
               "fulfilment", "reviews", "warehouses", "data_protection", "sellers", "pricing",
-              "logistics", "payments", "culture")
+              "logistics", "payments", "culture", "cultural_distance")
 """The mechanism modules (simulation.<name>) a knob or a shock may name."""
 LEVERS_DIR = PACKAGE / "levers"
 
