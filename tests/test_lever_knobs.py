@@ -76,7 +76,7 @@ def test_knobs_set_by_reads_tune_in_source_order():
     from simulation.levers.kol_marketing import KolMarketing
 
     assert knobs_set_by(KolMarketing) == ("kol_platforms", "kol_posts_per_week",
-                                          "kol_commission_rate")
+                                          "kol_commission_rate", "local_kol_share")
 
 
 def test_a_misspelt_knob_fails_at_once():
