@@ -21,7 +21,8 @@ suspended for ``misfire_suspension_days``. ``CD_eff = CD * (1 - localisation)``:
 ``local_kol_share`` of the bookings, a knob of the kol_marketing lever) carry no distance.
 
 Language: content in the seller's ``content_language`` that the region does not read earns
-``language_mismatch_factor`` of the attention and trust, unless localised.
+``language_mismatch_factor`` of the attention and trust, unless localised. A seller that
+declares no content language is machine-translated (no mismatch, the distance stays).
 
 Reads: seller specs (home culture, content language), knobs ``local_kol_share``,
 ``localisation`` and ``localisation_cost_per_1k_daily``; the KOL feed's contracts. Writes:
@@ -249,8 +250,9 @@ class ContentCulture:
             for r, code in enumerate(regions.codes):
                 spoken = langs.get(code)
                 own_region = code == home  # a local seller speaks its region's language
-                self.mismatch[s.index, r] = (spoken is not None and not own_region
-                                             and s.spec.content_language not in spoken)
+                lang = s.spec.content_language
+                self.mismatch[s.index, r] = (lang is not None and spoken is not None
+                                             and not own_region and lang not in spoken)
             share = mech.local_kol_share
             self.local_share[s.index] = p.local_kol_share if share is None else share
             cost = localisation_cost(mech.localisation_cost_per_1k_daily, mech.localisation,

@@ -426,9 +426,10 @@ class ModelParameters(BaseModel):
         " audience getting nothing from the content)",
     )
     live_misfire_base_rate: float = P(
-        0.002, 0.0, 1.0, "probability per stream",
+        0.0, 0.0, 1.0, "probability per stream",
         "chance a local creator's live-stream breaks a local norm (backlash)",
-        "assumption: rare gaffes even at home; no published rate found",
+        "assumption: misfires here are a cost of cultural distance; local creators' gaffes are"
+        " left to KOL credibility (alternative considered: 0.002, rare gaffes at home)",
     )
     live_misfire_rate_per_distance: float = P(
         0.01, 0.0, 0.2, "probability per stream per unit of distance",
@@ -452,11 +453,12 @@ class ModelParameters(BaseModel):
         "assumption: two weeks for the backlash to pass",
     )
     local_kol_share: float = P(
-        0.5, 0.0, 1.0, "share of bookings",
+        1.0, 0.0, 1.0, "share of bookings",
         "share of a seller's KOL bookings that go to local creators (the rest carry the"
         " seller's cultural distance and content language); kol_marketing can set it",
-        "assumption: cross-border sellers mix local creators with home-market hosts and"
-        " agency accounts; no published split found",
+        "assumption: the model's creators are residents of their region (drawn from its"
+        " platform users); home-market hosts and agency accounts are a scenario choice"
+        " (alternative considered: 0.5, no published split found)",
     )
 
     # --- KOLs -----------------------------------------------------------------------------

@@ -152,9 +152,10 @@ class SellerSpec(BaseModel):
     home_culture: str | None = Field(
         None, description="home culture whose Hofstede scores set the cultural distance: a code"
         " of data/cultures.yaml (CN) or a region code; None: CN, or a local seller's region")
-    content_language: str = Field(
-        "en", description="ISO 639-1 language of the seller's own, unlocalised content"
-        " (assumption: cross-border sellers write English copy)")
+    content_language: str | None = Field(
+        None, description="ISO 639-1 language of the seller's own, unlocalised content (e.g."
+        " 'en' for English-only copy); None: machine-translated into each region's language"
+        " (assumption: marketplaces translate listings and ads), so no language mismatch")
     target_regions: list[str] | None = Field(None, description="None = every model region")
     products: list[ProductSpec] = Field(default_factory=_default_products, min_length=1)
     marketing_budget_per_1k_daily: float = declare(

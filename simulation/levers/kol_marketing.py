@@ -40,11 +40,10 @@ class KolMarketing(Lever):
         "assumption: 10-20% creator commissions on TikTok Shop")
 
     local_kol_share: float = declare(
-        0.5, 0, 1, "share of KOL bookings",
-        "share of bookings with local creators (the rest carry the seller's cultural distance"
-        " and content language)",
-        "assumption: as the parameter local_kol_share (a mix of local and home-market"
-        " creators)")
+        1.0, 0, 1, "share of KOL bookings",
+        "share of bookings with local creators (the rest are home-market hosts or agency"
+        " accounts that carry the seller's cultural distance and content language)",
+        "assumption: as the parameter local_kol_share (creators are local residents)")
 
     @model_validator(mode="after")
     def _check(self) -> KolMarketing:
