@@ -370,38 +370,38 @@ class ModelParameters(BaseModel):
     uai_risk_elasticity: float = P(
         0.5, 0.0, 2.0, "1",
         "risk weight change per 50 points of uncertainty avoidance above 50",
-        "literature: Hofstede (2010), high UAI cultures avoid ambiguity and risk"
-        " (direction; size assumed)",
+        "literature: Hofstede (2010); Lim et al. (2004); Hallikainen & Laukkanen (2018)"
+        " (direction; size assumed, see docs/CULTURE.md)",
     )
     idv_peer_elasticity: float = P(
         0.4, 0.0, 0.95, "1",
         "peer-influence change per 50 points of individualism below 50",
-        "literature: Hofstede (2010), collectivist cultures weigh in-group opinions"
-        " (direction; size assumed)",
+        "literature: Hofstede (2010); Lam, Lee & Mizerski (2009); Pezzuti et al. (2021),"
+        " collectivists share more (direction; size assumed, see docs/CULTURE.md)",
     )
     pdi_authority_elasticity: float = P(
         0.4, 0.0, 0.95, "1",
         "KOL authority change per 50 points of power distance above 50",
-        "literature: Hofstede (2010), high PDI cultures defer to status and authority"
-        " (direction; size assumed)",
+        "literature: Winterich, Gangwar & Grewal (2018), power distance strengthens"
+        " endorsements (direction; size assumed, see docs/CULTURE.md)",
     )
     ivr_impulse_elasticity: float = P(
         0.5, 0.0, 0.95, "1",
         "impulse-buying change per 50 points of indulgence above 50",
-        "literature: Hofstede (2010), indulgent cultures act on impulses"
-        " (direction; size assumed)",
+        "assumption: Hofstede (2010) defines indulgence as acting on desires; no"
+        " cross-country IVR-impulse study found (see docs/CULTURE.md)",
     )
     lto_loyalty_elasticity: float = P(
         0.3, 0.0, 0.95, "1",
         "loyalty (repurchase, trust memory) change per 50 points of LTO above 50",
-        "literature: Hofstede (2010), long-term orientation values persistence"
-        " (direction; size assumed)",
+        "literature: Dikcius et al. (2023) meta-analysis, low LTO lowers online store"
+        " loyalty (direction; size assumed, see docs/CULTURE.md)",
     )
     mas_brand_elasticity: float = P(
         0.3, 0.0, 0.95, "1",
         "brand/quality sensitivity change per 50 points of masculinity above 50",
-        "literature: Hofstede (2010), masculine cultures value achievement and status goods"
-        " (direction; size assumed)",
+        "literature: de Mooij & Hofstede (2011), masculine cultures value status goods"
+        " (direction; size assumed, see docs/CULTURE.md)",
     )
 
     culture_multiplier_floor: float = P(
