@@ -669,6 +669,11 @@ def reference_problems(data: Mapping[str, Any],
             # local_payments may name regions outside the model: a provider's coverage.
             check(("sellers", i, "levers", "overseas_warehouse", "regions"),
                   _strings(warehouse.get("regions")))
+        localisation = (levers.get("content_localisation") if isinstance(levers, Mapping)
+                        else None)
+        if isinstance(localisation, Mapping):
+            check(("sellers", i, "levers", "content_localisation", "regions"),
+                  _strings(localisation.get("regions")))
     shocks = data.get("shocks")
     for j, shock in enumerate(shocks if isinstance(shocks, list) else []):
         if not isinstance(shock, Mapping):

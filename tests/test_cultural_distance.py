@@ -203,3 +203,11 @@ def test_english_only_ads_earn_less_attention_in_indonesia():
     mean, lo, hi = _ci(diffs)
     assert hi < 0, (mean, lo, hi)
     assert mean > -0.6, mean
+
+
+def test_unknown_home_culture_and_localised_region_are_named():
+    with pytest.raises(ValueError, match="home_culture 'ZZ'"):
+        MarketModel(_spec({"home_culture": "ZZ"}, regions=("ID",), days=1, n=500), rng=0)
+    with pytest.raises(ValueError, match=r"content_localisation\.regions"):
+        MarketModel(_spec({"levers": {"content_localisation": {"regions": ["XX"]}}},
+                          regions=("ID",), days=1, n=500), rng=0)
