@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from simulation.channels import transferred_trust
+from simulation.cultural_distance import ad_attention, ad_trust
 from simulation.metrics import Counter
 
 if TYPE_CHECKING:
@@ -147,9 +148,14 @@ def buy_impressions(model: MarketModel, seller: Seller, rng: np.random.Generator
         return
     who = reached[0] if len(reached) == 1 else np.concatenate(reached)
     p = model.params
-    # Ads carry little trust: a sliver of trust in the platform (simulation.channels).
-    model.exposures.add(who, seller.index, attention=p.ad_touch_weight,
-                        trust_gain=ad_trust_gain(p), channel=AD_CHANNEL)
+    # Ads carry little trust: a sliver of trust in the platform (simulation.channels), less
+    # for a culturally distant seller's creative; ads in a language the region does not
+    # read earn less attention and trust (simulation.cultural_distance).
+    sizes = [len(x) for x in reached]
+    attention = ad_attention(model, seller.index, paid_regions, sizes, p.ad_touch_weight)
+    trust = ad_trust(model, seller.index, paid_regions, sizes, ad_trust_gain(p))
+    model.exposures.add(who, seller.index, attention=attention, trust_gain=trust,
+                        channel=AD_CHANNEL)
     if len(paid) == 1:
         model.pay_marketing(seller.index, paid_regions[0], paid[0], Counter.AD_SPEND)
     else:

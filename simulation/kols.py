@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulation import live_commerce
+from simulation import cultural_distance, live_commerce
 from simulation.metrics import Counter
 from simulation.parameters import KolTier, kol_tiers
 from simulation.regions import PLATFORMS
@@ -153,8 +153,14 @@ class KolFeed:
             1.0, np.array([k.tier.live_view_rate for k, _ in rows], dtype=float) * live_habit)
         authority = model.culture["kol_authority"][self.region]
         cred = np.array([k.credibility for k, _ in rows], dtype=float)
-        self.post_gain = p.kol_trust_gain * cred * authority
-        self.live_gain = p.live_trust_gain * cred * authority
+        # Non-local creators carry the seller's cultural distance and content language.
+        self.local, trust, attention, self.misfire_p = model.content_culture.contract_factors(
+            self.seller, self.region)
+        self.post_gain = p.kol_trust_gain * cred * authority * trust
+        self.live_gain = p.live_trust_gain * cred * authority * trust
+        self.post_attention = (None if np.all(attention == 1.0)
+                               else p.kol_touch_weight * attention)
+        self.suspended_until = np.zeros(n, dtype=np.int64)  # misfire suspensions (day)
         self.impulse = np.minimum(1.0, p.live_impulse_rate * model.culture["impulse"][self.region])
         self.fee_post = np.array([k.fee_per_post for k, _ in rows], dtype=float)
         self.fee_stream = np.array([k.fee_per_stream for k, _ in rows], dtype=float)
@@ -222,6 +228,10 @@ class KolFeed:
         streams = rng.random(self.n) < self.streams_rate
         if self.scheduled is not None:
             streams[self.scheduled] = (model.steps % self.scheduled_period) == 0
+        suspended = self.suspended_until > model.steps
+        if suspended.any():  # a misfire's suspension: no posts, no streams, no fees
+            posts[suspended] = 0
+            streams[suspended] = False
         self._posts += posts
         self._streams += streams
 
@@ -233,7 +243,9 @@ class KolFeed:
             who, con = self.audience_of(posting, posted, rate, rng)
             if len(who):
                 seller = self.seller[con] if self.only_seller is None else self.only_seller
-                model.exposures.add(who, seller, attention=p.kol_touch_weight,
+                attention = (p.kol_touch_weight if self.post_attention is None
+                             else self.post_attention[con])
+                model.exposures.add(who, seller, attention=attention,
                                     trust_gain=self.post_gain[con], channel=KOL_CHANNEL)
             fees.append((posted, self.fee_post[posted] * posts[posted]))
 
@@ -287,5 +299,9 @@ def create_kols(model: MarketModel) -> list[KOL]:
 
 
 def content_phase(model: MarketModel, day: int) -> None:
-    """Phase 'KOL content': every contracted KOL posts and streams as booked."""
+    """Phase 'KOL content': every contracted KOL posts and streams as booked.
+
+    Content localisation is paid here too (a daily cost of producing the content).
+    """
     model.kol_feed.publish()
+    cultural_distance.pay_localisation(model)

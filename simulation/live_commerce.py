@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation import cultural_distance
 from simulation.metrics import Counter, count
 
 LIVE_CHANNEL = int(Counter.LIVE_VIEWS)
@@ -73,11 +74,19 @@ def run_streams(model: MarketModel, feed: KolFeed, live: np.ndarray,
         who, con = feed.audience(live, feed.live_rate, rng)
     else:
         who, con = feed.audience_of(streaming, live, feed.live_rate, rng)
+    misfired = cultural_distance.stream_misfires(model, feed, live)
     if len(who):
         seller = feed.seller[con] if feed.only_seller is None else feed.only_seller
+        gain, loss, hit = feed.live_gain[con], 0.0, None
+        if misfired is not None and misfired.any():  # backlash: viewers lose trust
+            hit = misfired[con]
+            gain, loss = cultural_distance.backlash(hit, gain, p.live_misfire_trust_loss)
+            count(model, feed.seller[con[hit]], feed.region[con[hit]], Counter.MISFIRE_VIEWERS)
         model.exposures.add(who, seller, attention=p.live_touch_weight,
-                            trust_gain=feed.live_gain[con], channel=LIVE_CHANNEL)
+                            trust_gain=gain, trust_loss=loss, channel=LIVE_CHANNEL)
         buy = rng.random(len(who)) < feed.impulse[con]
+        if hit is not None:
+            buy &= ~hit  # a misfired stream sells nothing
         if np.count_nonzero(buy):
             con = con[buy]
             model.live_commerce.queue_occasions(who[buy], feed.seller[con], feed.kol_id[con])

@@ -81,6 +81,10 @@ class Counter(IntEnum):
     BEFORE_FIRST_REFERRAL = 50  # ... by >= 1 invitation
     TOUCHES_BEFORE_FIRST = 51  # sum over first purchases of the buyer's touches before it
     REGION_EXITS = 52  # an adaptive seller left the region (1 on the review day)
+    LIVE_MISFIRES = 53  # live-streams that broke a local norm (backlash)
+    MISFIRE_VIEWERS = 54  # viewers of misfired live-streams (they lose trust)
+    KOL_SUSPENSIONS = 55  # KOL contracts suspended after a misfire
+    LOCALISATION_SPEND = 56  # USD, content localisation (content_localisation lever)
 
 
 N_COUNTERS = len(Counter)

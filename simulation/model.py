@@ -15,6 +15,7 @@ from simulation import expectations, fulfilment
 from simulation.advertising import AdAudiences
 from simulation.checkout import PaymentRouting
 from simulation.consumers import Consumer, ConsumerPopulation, Exposures
+from simulation.cultural_distance import ContentCulture
 from simulation.culture import culture_multipliers
 from simulation.fission import Fission
 from simulation.kols import KOL, KolFeed, create_kols
@@ -149,6 +150,7 @@ class MarketModel(mesa.Model):
             by_region.setdefault(k.region, []).append(k)
         for seller in self.seller_list:
             seller.contract_kols(by_region)
+        self.content_culture = ContentCulture(self)  # cultural distance, language
         self.kol_feed = KolFeed(self)
 
         # Records each day's state; metrics and tables are computed when read.

@@ -417,44 +417,95 @@ class ModelParameters(BaseModel):
     uai_risk_elasticity: float = P(
         0.5, 0.0, 2.0, "1",
         "risk weight change per 50 points of uncertainty avoidance above 50",
-        "literature: Hofstede (2010), high UAI cultures avoid ambiguity and risk"
-        " (direction; size assumed)",
+        "literature: Hofstede (2010); Lim et al. (2004); Hallikainen & Laukkanen (2018)"
+        " (direction; size assumed, see docs/CULTURE.md)",
     )
     idv_peer_elasticity: float = P(
         0.4, 0.0, 0.95, "1",
         "peer-influence change per 50 points of individualism below 50",
-        "literature: Hofstede (2010), collectivist cultures weigh in-group opinions"
-        " (direction; size assumed)",
+        "literature: Hofstede (2010); Lam, Lee & Mizerski (2009); Pezzuti et al. (2021),"
+        " collectivists share more (direction; size assumed, see docs/CULTURE.md)",
     )
     pdi_authority_elasticity: float = P(
         0.4, 0.0, 0.95, "1",
         "KOL authority change per 50 points of power distance above 50",
-        "literature: Hofstede (2010), high PDI cultures defer to status and authority"
-        " (direction; size assumed)",
+        "literature: Winterich, Gangwar & Grewal (2018), power distance strengthens"
+        " endorsements (direction; size assumed, see docs/CULTURE.md)",
     )
     ivr_impulse_elasticity: float = P(
         0.5, 0.0, 0.95, "1",
         "impulse-buying change per 50 points of indulgence above 50",
-        "literature: Hofstede (2010), indulgent cultures act on impulses"
-        " (direction; size assumed)",
+        "assumption: Hofstede (2010) defines indulgence as acting on desires; no"
+        " cross-country IVR-impulse study found (see docs/CULTURE.md)",
     )
     lto_loyalty_elasticity: float = P(
         0.3, 0.0, 0.95, "1",
         "loyalty (repurchase, trust memory) change per 50 points of LTO above 50",
-        "literature: Hofstede (2010), long-term orientation values persistence"
-        " (direction; size assumed)",
+        "literature: Dikcius et al. (2023) meta-analysis, low LTO lowers online store"
+        " loyalty (direction; size assumed, see docs/CULTURE.md)",
     )
     mas_brand_elasticity: float = P(
         0.3, 0.0, 0.95, "1",
         "brand/quality sensitivity change per 50 points of masculinity above 50",
-        "literature: Hofstede (2010), masculine cultures value achievement and status goods"
-        " (direction; size assumed)",
+        "literature: de Mooij & Hofstede (2011), masculine cultures value status goods"
+        " (direction; size assumed, see docs/CULTURE.md)",
     )
 
     culture_multiplier_floor: float = P(
         0.05, 0.0, 1.0, "multiplier",
         "smallest value a culture multiplier takes (so culture never reverses a mechanism)",
         "assumption: culture scales mechanisms, it does not switch their sign",
+    )
+
+    # --- cultural distance and language; see simulation.cultural_distance -----------------
+    cultural_distance_trust_elasticity: float = P(
+        0.1, 0.0, 2.0, "1 per unit of Kogut-Singh distance",
+        "seller-made content earns 1/(1 + e * distance) of the trust it earns at home",
+        "assumption: liability of foreignness grows with cultural distance (Kogut & Singh"
+        " 1988 index); no effect size for content trust found, 0.1 gives the most distant"
+        " catalog region (MX, 4.5 from CN) 0.69 and the nearest (ID, 0.7) 0.93",
+    )
+    language_mismatch_factor: float = P(
+        0.6, 0.0, 1.0, "multiplier",
+        "attention and trust of content in a language the region does not read",
+        "literature: CSA Research (2020) Can't Read, Won't Buy - B2C, 8,709 consumers in"
+        " 29 countries: 40% never buy from websites in other languages (read as 40% of the"
+        " audience getting nothing from the content)",
+    )
+    live_misfire_base_rate: float = P(
+        0.0, 0.0, 1.0, "probability per stream",
+        "chance a local creator's live-stream breaks a local norm (backlash)",
+        "assumption: misfires here are a cost of cultural distance; local creators' gaffes are"
+        " left to KOL credibility (alternative considered: 0.002, rare gaffes at home)",
+    )
+    live_misfire_rate_per_distance: float = P(
+        0.01, 0.0, 0.2, "probability per stream per unit of distance",
+        "added chance of a norm-breaking live-stream per unit of Kogut-Singh distance",
+        "assumption: a weekly non-local stream misfires about once in 6 months at distance"
+        " 4 (US, MX from CN); no published rate found",
+    )
+    live_misfire_trust_loss: float = P(
+        0.1, 0.0, 1.0, "share of trust",
+        "trust a viewer of a misfired live-stream loses (instead of the stream's gain)",
+        "assumption: smaller than a friend's negative share (0.15): a stranger's gaffe",
+    )
+    misfire_suspension_probability: float = P(
+        0.25, 0.0, 1.0, "probability",
+        "chance a misfire gets the KOL contract suspended",
+        "assumption: platforms or the creator pause one collaboration in four after a backlash",
+    )
+    misfire_suspension_days: int = P(
+        14, 0, 365, "days",
+        "days a suspended KOL contract neither posts nor streams",
+        "assumption: two weeks for the backlash to pass",
+    )
+    local_kol_share: float = P(
+        1.0, 0.0, 1.0, "share of bookings",
+        "share of a seller's KOL bookings that go to local creators (the rest carry the"
+        " seller's cultural distance and content language); kol_marketing can set it",
+        "assumption: the model's creators are residents of their region (drawn from its"
+        " platform users); home-market hosts and agency accounts are a scenario choice"
+        " (alternative considered: 0.5, no published split found)",
     )
 
     # --- KOLs -----------------------------------------------------------------------------

@@ -191,6 +191,13 @@ class SellerSpec(BaseModel):
     name: str = Field("entrant", min_length=1)
     origin: Literal["cross_border", "local"] = "cross_border"
     home_region: str | None = Field(None, description="for a local seller: its region code")
+    home_culture: str | None = Field(
+        None, description="home culture whose Hofstede scores set the cultural distance: a code"
+        " of data/cultures.yaml (CN) or a region code; None: CN, or a local seller's region")
+    content_language: str | None = Field(
+        None, description="ISO 639-1 language of the seller's own, unlocalised content (e.g."
+        " 'en' for English-only copy); None: machine-translated into each region's language"
+        " (assumption: marketplaces translate listings and ads), so no language mismatch")
     target_regions: list[str] | None = Field(None, description="None = every model region")
     products: list[ProductSpec] = Field(default_factory=_default_products, min_length=1)
     marketing_budget_per_1k_daily: float = declare(
@@ -714,6 +721,11 @@ def reference_problems(data: Mapping[str, Any],
             # local_payments may name regions outside the model: a provider's coverage.
             check(("sellers", i, "levers", "overseas_warehouse", "regions"),
                   _strings(warehouse.get("regions")))
+        localisation = (levers.get("content_localisation") if isinstance(levers, Mapping)
+                        else None)
+        if isinstance(localisation, Mapping):
+            check(("sellers", i, "levers", "content_localisation", "regions"),
+                  _strings(localisation.get("regions")))
     shocks = data.get("shocks")
     for j, shock in enumerate(shocks if isinstance(shocks, list) else []):
         if not isinstance(shock, Mapping):

@@ -32,6 +32,7 @@ class RandomStreams:
     sellers_root: np.random.Generator
     invitations: np.random.Generator
     home_fx: np.random.Generator
+    culture: np.random.Generator  # live-stream misfires and suspensions
 
     @classmethod
     def spawn_from(cls, rng: np.random.Generator) -> RandomStreams:

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "simulation"
 MECHANISMS = ("advertising", "kols", "live_commerce", "word_of_mouth", "consumers", "checkout",
               "fulfilment", "reviews", "warehouses", "data_protection", "sellers", "pricing",
               "logistics", "payments", "culture", "seller_policy", "fission", "channels",
-              "expectations")
+              "expectations", "cultural_distance")
 """The mechanism modules (simulation.<name>) a knob or a shock may name."""
 LEVERS_DIR = PACKAGE / "levers"
 
@@ -77,7 +77,7 @@ def test_knobs_set_by_reads_tune_in_source_order():
     from simulation.levers.kol_marketing import KolMarketing
 
     assert knobs_set_by(KolMarketing) == ("kol_platforms", "kol_posts_per_week",
-                                          "kol_commission_rate")
+                                          "kol_commission_rate", "local_kol_share")
 
 
 def test_a_misspelt_knob_fails_at_once():

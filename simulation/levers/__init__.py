@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from simulation.levers.base import Lever, Mechanics
+from simulation.levers.content_localisation import ContentLocalisation
 from simulation.levers.data_compliance import DataCompliance
 from simulation.levers.green_logistics import GreenLogistics
 from simulation.levers.kol_marketing import KolMarketing
@@ -30,7 +31,7 @@ LEVER_CLASSES: tuple[type[Lever], ...] = (
     ProductPositioning, OverseasWarehouse, MultimodalLogistics, RouteOptimisation,
     KolMarketing, LiveStreaming, ViralReferral, PrecisionTargeting, LocalPayments,
     PaymentSecurity, DataCompliance, SmallBatchReplenishment, GreenLogistics,
-    SellerCreditCertification,
+    SellerCreditCertification, ContentLocalisation,
 )
 """Every lever, in the order they are applied (structural changes compose in this order)."""
 
@@ -71,6 +72,7 @@ class Levers(BaseModel):
     small_batch_replenishment: SmallBatchReplenishment | None = None
     green_logistics: GreenLogistics | None = None
     seller_credit_certification: SellerCreditCertification | None = None
+    content_localisation: ContentLocalisation | None = None
     custom: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="registered user levers: name -> parameters")
 

@@ -37,6 +37,7 @@ KNOB = "knob"
 """Key of a :class:`Knob` in the metadata of a :class:`Mechanics` field."""
 
 SELLERS, WAREHOUSES = "simulation.sellers", "simulation.warehouses"
+CULTURE = "simulation.cultural_distance"
 
 
 def knob(reader: str, meaning: str, *, custom_only: bool = False) -> dict[str, Knob]:
@@ -103,6 +104,13 @@ class Mechanics:
         WAREHOUSES, "(M + 1,) multiplies kg CO2e per parcel by mode (last: last mile)"))
     fixed_cost_per_1k_daily: float = field(default=0.0, metadata=knob(
         SELLERS, "USD per day per 1000 consumers in target regions (software, fees)"))
+    local_kol_share: float | None = field(default=None, metadata=knob(
+        CULTURE, "share of KOL bookings with local creators; None: the parameter"))
+    localisation: np.ndarray = field(init=False, metadata=knob(
+        CULTURE, "(R,) share of cultural distance removed by localised content (> 0: "
+        "content in the region's language)"))
+    localisation_cost_per_1k_daily: float = field(default=0.0, metadata=knob(
+        CULTURE, "USD per day per 1000 consumers in localised regions (marketing spend)"))
 
     def __post_init__(self) -> None:
         r, m = self.n_regions, self.n_modes
@@ -112,6 +120,7 @@ class Mechanics:
         self.fine_factor = np.ones(r)
         self.trust_bonus = np.zeros(r)
         self.carbon_factor = np.ones(m + 1)
+        self.localisation = np.zeros(r)
 
 
 CHANNELS = ("ads", "kols", "referral")

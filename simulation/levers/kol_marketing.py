@@ -39,6 +39,12 @@ class KolMarketing(Lever):
         "commission paid to the KOL on live-stream sales",
         "assumption: 10-20% creator commissions on TikTok Shop")
 
+    local_kol_share: float = declare(
+        1.0, 0, 1, "share of KOL bookings",
+        "share of bookings with local creators (the rest are home-market hosts or agency"
+        " accounts that carry the seller's cultural distance and content language)",
+        "assumption: as the parameter local_kol_share (creators are local residents)")
+
     @model_validator(mode="after")
     def _check(self) -> KolMarketing:
         bad = [p for p in self.platforms or [] if p not in PLATFORMS]
@@ -52,8 +58,9 @@ class KolMarketing(Lever):
         return spec.model_copy(update={"budget_split": new, "kol_tier_mix": self.tier_mix})
 
     def tune(self, mech, regions) -> None:
-        """Platforms, posting rate and commission."""
+        """Platforms, posting rate, commission and the share of local creators."""
         if self.platforms is not None:
             mech.kol_platforms = tuple(PLATFORMS.index(p) for p in self.platforms)
         mech.kol_posts_per_week = self.posts_per_week
         mech.kol_commission_rate = self.commission_rate
+        mech.local_kol_share = self.local_kol_share
