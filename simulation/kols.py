@@ -263,7 +263,8 @@ def create_kols(model: MarketModel) -> list[KOL]:
         members = np.arange(starts[r], starts[r + 1])
         if len(members) == 0:
             continue
-        plat_share = model.regions.platform_share[r]
+        # KOLs post on platforms with feeds (those selling ads), not on messaging-only apps.
+        plat_share = np.where(model.regions.ad_platforms[r], model.regions.platform_share[r], 0.0)
         plat_p = plat_share / plat_share.sum() if plat_share.sum() > 0 else None
         tiers = rng.choice(len(tier_table), size=p.kols_per_region, p=tier_shares)
         platforms = rng.choice(len(PLATFORMS), size=p.kols_per_region, p=plat_p)

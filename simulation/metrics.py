@@ -87,7 +87,10 @@ class Metric:
 
 METRICS: tuple[Metric, ...] = (
     Metric("awareness", "share of consumers",
-           "consumers aware of at least one seller / consumers", True),
+           "consumers aware of at least one seller now (memory above the awareness threshold, "
+           "or a past customer) / consumers", True),
+    Metric("reach", "share of consumers",
+           "consumers ever touched (a noticed touch) by at least one seller / consumers", True),
     Metric("conversion_rate", "share of aware consumers",
            "consumers with at least one paid order / aware consumers", True),
     Metric("orders", "orders", "legitimate paid orders", False),
@@ -182,6 +185,7 @@ COUNTER_ITEMS: tuple[tuple[str, Counter], ...] = tuple(Counter.__members__.items
 RATIO_METRICS: tuple[tuple[str, str, str], ...] = (
     # name, numerator, denominator (names of the inputs built in compute_metrics)
     ("awareness", "aware", "consumers"),
+    ("reach", "reached", "consumers"),
     ("conversion_rate", "customers", "aware"),
     ("repurchase_rate", "repeat_customers", "customers"),
     ("negative_review_rate", "NEGATIVE_REVIEWS", "REVIEWS"),
@@ -215,6 +219,7 @@ def compute_metrics(
     customers: np.ndarray,
     repeat_customers: np.ndarray,
     mean_trust_aware: np.ndarray | float = np.nan,
+    reached: np.ndarray | float = np.nan,
 ) -> dict[str, np.ndarray]:
     """Every metric for each row of the inputs (ratios NaN where the denominator is 0).
 
@@ -226,6 +231,7 @@ def compute_metrics(
         customers: (...,) consumers with at least one paid order.
         repeat_customers: (...,) consumers with two or more paid orders.
         mean_trust_aware: (...,) mean trust of aware consumers in the sellers they know.
+        reached: (...,) consumers ever touched by at least one seller (NaN: not given).
 
     Returns:
         metric name -> (...,) values.
@@ -233,7 +239,7 @@ def compute_metrics(
     c = np.asarray(counters, dtype=float)
     shape = np.broadcast_shapes(c.shape[:-1], np.shape(profit), np.shape(consumers))
     inputs = {name: c[..., counter] for name, counter in COUNTER_ITEMS}
-    inputs.update(consumers=consumers, aware=aware, customers=customers,
+    inputs.update(consumers=consumers, aware=aware, reached=reached, customers=customers,
                   repeat_customers=repeat_customers,
                   returns_and_kept=inputs["RETURNS"] + inputs["KEPT"],
                   paid_and_fraud=inputs["PAID"] + inputs["FRAUD_PASSED"],
@@ -318,9 +324,10 @@ the phases by hand and measure day 0 twice; longer runs grow the arrays."""
 GROWTH_FACTOR = 2
 """How much the daily arrays grow when a run outlives them (amortised O(1) per day)."""
 
-N_POPULATION_COUNTS = 4
+N_POPULATION_COUNTS = 5
 """Integer counts per region recorded daily from the population: consumers aware of a seller,
-with >= 1 and >= 2 paid orders, and aware (consumer, seller) pairs (mean trust's denominator)."""
+with >= 1 and >= 2 paid orders, ever reached by a seller, and aware (consumer, seller) pairs
+(mean trust's denominator)."""
 
 AGENT_REPORTERS = {
     "seller": {"seller_profit": seller_profit, "seller_orders": seller_orders},
@@ -377,7 +384,7 @@ class MarketDataCollector(mesa.DataCollector):
         self._starts = pop.block_starts[nonempty]
         self._cols = None if nonempty.all() else np.flatnonzero(nonempty)
         self._one_seller = pop.n_sellers == 1  # then aware pairs = aware consumers
-        # Per consumer: aware of a seller, >= 1 paid order, >= 2 (bytes, written as bools).
+        # Per consumer: aware of a seller, >= 1 paid order, >= 2, reached (bytes, as bools).
         self._flags = np.zeros((N_POPULATION_COUNTS - 1, pop.n), dtype=np.uint8)
         self._trust_known = np.zeros(pop.trust.shape, dtype=pop.trust.dtype)
         self._stage_key = pop.stage_key_base.astype(np.intp)  # region * stages, for bincount
@@ -454,6 +461,10 @@ class MarketDataCollector(mesa.DataCollector):
             trust_known = trust_known.sum(axis=1)
         np.greater_equal(total_orders, 1, out=is_set[1])
         np.greater_equal(total_orders, 2, out=is_set[2])
+        if self._one_seller:
+            np.copyto(is_set[3], pop.reached[:, 0])
+        else:
+            np.logical_or.reduce(pop.reached, axis=1, out=is_set[3])
         # Integer counts are exact in any order; the trust sum repeats per_region's reduction.
         cols, starts = self._cols, self._starts
         counts = self._counts[i]
@@ -488,8 +499,8 @@ class MarketDataCollector(mesa.DataCollector):
 
         counts = self._counts[days]
         if self._one_seller:  # one seller: aware pairs are aware consumers
-            counts = counts[:, [0, 1, 2, 0]]
-        aware, customers, repeat, pairs = (with_total(counts[:, k])
+            counts = counts[:, [0, 1, 2, 3, 0]]
+        aware, customers, repeat, reached, pairs = (with_total(counts[:, k])
                                            for k in range(N_POPULATION_COUNTS))
         counters = self._counters[days]
         by_region_counters = np.empty((n, n_regions + 1, N_COUNTERS))
@@ -499,6 +510,7 @@ class MarketDataCollector(mesa.DataCollector):
             by_region_counters, by_region_profit,
             with_total(np.broadcast_to(self._consumers, (n, n_regions))),
             aware, customers, repeat, ratio(with_total(self._trust_sum[days]), pairs),
+            reached=reached,
         )
 
     def _profit(self, days: slice) -> np.ndarray:

@@ -124,7 +124,7 @@ class MarketModel(mesa.Model):
         trust_factor = np.stack([s.initial_trust_factor() for s in self.seller_list])
         self.population = ConsumerPopulation(
             self.regions, self.region_counts, trust_factor, self.culture, p,
-            self.streams.population
+            self.streams.population, reach_rng=self.streams.reach,
         )
         self.population.set_sellers_regions(self.sells_in)
         self.population.attach(self)
@@ -290,17 +290,20 @@ class MarketModel(mesa.Model):
                 aware, cust, rep = everyone["aware"], everyone["customers"], (
                     everyone["repeat_customers"])
                 trust_sum, pairs = everyone["trust_sum"], everyone["aware_pairs"]
+                reached = everyone["reached"]
             else:
                 name, sel = s.name, slice(s.index, s.index + 1)
                 aware, cust = sr["aware"][s.index], sr["customers"][s.index]
                 rep, trust_sum = sr["repeat_customers"][s.index], sr["trust_sum"][s.index]
                 pairs = aware
+                reached = sr["reached"][s.index]
             ctr = self.counters[sel].sum(axis=0)
             pr = profit[sel].sum(axis=0)
             per_region = compute_metrics(ctr, pr[:n_regions], consumers, aware, cust, rep,
-                                         ratio(trust_sum, pairs))
+                                         ratio(trust_sum, pairs), reached=reached)
             total = compute_metrics(ctr.sum(axis=0), pr.sum(), consumers.sum(), aware.sum(),
-                                    cust.sum(), rep.sum(), ratio(trust_sum.sum(), pairs.sum()))
+                                    cust.sum(), rep.sum(), ratio(trust_sum.sum(), pairs.sum()),
+                                    reached=reached.sum())
             out[name] = {
                 code: {m: float(per_region[m][i]) if i < n_regions else float(total[m])
                        for m in METRIC_NAMES}

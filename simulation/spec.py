@@ -153,7 +153,9 @@ class SellerSpec(BaseModel):
     products: list[ProductSpec] = Field(default_factory=_default_products, min_length=1)
     marketing_budget_per_1k_daily: float = declare(
         3.0, 0, 100_000, "USD per day per 1000 consumers", "marketing budget",
-        "scenario input: assumption, an entrant's modest budget")
+        "scenario input: assumption, no sourced entrant budget; USD 3 per 1000 represented "
+        "adults a day (~USD 1.1 per adult a year) buys ~0.3-1.5 impressions per adult a day "
+        "at the model's CPMs, an always-on campaign that an entrant can afford per region")
     budget_split: BudgetSplit = Field(default_factory=BudgetSplit)
     kol_tier_mix: dict[str, float] = declare(
         None, 0, 1, "share of KOL budget", "share of the KOL budget by tier (normalised)",

@@ -30,6 +30,7 @@ class RandomStreams:
     logistics: np.random.Generator
     experience: np.random.Generator
     sellers_root: np.random.Generator
+    reach: np.random.Generator  # who is online and on which platforms (simulation.reach)
 
     @classmethod
     def spawn_from(cls, rng: np.random.Generator) -> RandomStreams:

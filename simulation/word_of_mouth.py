@@ -91,6 +91,9 @@ def share(
             continue
         src_c, src_s = consumers[mask], sellers[mask]
         src, nbr = graph.sample_neighbours(src_c, p.share_reach, rng)
+        online = pop.online[nbr]  # offline friends are reached by no channel
+        if not online.all():
+            src, nbr = src[online], nbr[online]
         if len(src) == 0:
             continue
         # Map each kept tie back to the seller its sharer bought from.
