@@ -227,6 +227,7 @@ class ConsumerPopulation:
         params: ModelParameters,
         rng: np.random.Generator,
         reach_rng: np.random.Generator | None = None,
+        online_only: bool = False,
     ) -> None:
         """Draw a heterogeneous population.
 
@@ -239,6 +240,9 @@ class ConsumerPopulation:
             rng: the model's generator (the only source of randomness).
             reach_rng: the stream that draws who is online and on which platforms
                 (:func:`simulation.reach.draw_platforms`); ``rng`` when None.
+            online_only: ``counts`` are the online consumers only (everyone is online); a
+                friend a share reaches is then online with the region's internet share,
+                as in the full population (:attr:`friend_online_share`).
         """
         p = params
         self.params = params
@@ -254,7 +258,8 @@ class ConsumerPopulation:
 
         # Online, and platforms used (ad-selling ones matching social_media_share): reach.py.
         self.online, self.platforms = draw_platforms(
-            r, regions, rng if reach_rng is None else reach_rng)
+            r, regions, rng if reach_rng is None else reach_rng, all_online=online_only)
+        self.friend_online_share = regions.internet_share if online_only else None
 
         # Payment methods: a primary method from the regional mix, sometimes a second one.
         cdf = np.cumsum(regions.payment_mix, axis=1)[r]

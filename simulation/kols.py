@@ -258,7 +258,7 @@ def create_kols(model: MarketModel) -> list[KOL]:
     tier_table = kol_tiers(p)
     tier_shares = np.array([t.share_of_kols for t in tier_table])
     tier_shares /= tier_shares.sum()
-    starts = np.concatenate([[0], np.cumsum(model.region_counts)])
+    starts = np.concatenate([[0], np.cumsum(model.simulated_counts)])
     for r in range(model.regions.n):
         members = np.arange(starts[r], starts[r + 1])
         if len(members) == 0:

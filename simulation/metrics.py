@@ -379,8 +379,12 @@ class MarketDataCollector(mesa.DataCollector):
         self._codes = list(model.regions.codes)
         n_regions = model.regions.n
         self._n_regions = n_regions
-        self._consumers = pop.block_ends - pop.block_starts
-        nonempty = self._consumers > 0
+        simulated = pop.block_ends - pop.block_starts
+        # Consumers represented per region; online_only simulates only the online ones, the
+        # others are counted (unaware, unreached, no orders) but not simulated.
+        self._consumers = np.asarray(model.region_counts, dtype=np.int64)
+        self._unsimulated = self._consumers - simulated
+        nonempty = simulated > 0
         self._starts = pop.block_starts[nonempty]
         self._cols = None if nonempty.all() else np.flatnonzero(nonempty)
         self._one_seller = pop.n_sellers == 1  # then aware pairs = aware consumers
@@ -518,8 +522,14 @@ class MarketDataCollector(mesa.DataCollector):
         return profit_of(self._accounts[days])
 
     def _stages(self, days: slice) -> np.ndarray:
-        """Consumers per funnel stage on the recorded ``days``: (days, regions, stages)."""
-        return self._stage[days].reshape(-1, self._n_regions, len(FUNNEL_COLUMNS))
+        """Consumers per funnel stage on the recorded ``days``: (days, regions, stages).
+
+        Represented consumers who are not simulated (online_only) count as unaware."""
+        stages = self._stage[days].reshape(-1, self._n_regions, len(FUNNEL_COLUMNS))
+        if self._unsimulated.any():
+            stages = stages.copy()
+            stages[:, :, 0] += self._unsimulated
+        return stages
 
     def _computed(self) -> dict[str, object]:
         """Metric arrays over every recorded day (cached until the next collect)."""

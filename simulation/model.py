@@ -34,6 +34,7 @@ from simulation.network import build_social_graph
 from simulation.orders import OrderBook
 from simulation.payments import ExchangeRates, PaymentProvider
 from simulation.pricing import OfferBook
+from simulation.reach import online_counts
 from simulation.regions import Catalog, RegionTable, load_catalog
 from simulation.schedule import PHASES
 from simulation.sellers import Seller
@@ -96,7 +97,10 @@ class MarketModel(mesa.Model):
         self.spec = spec = spec.model_copy(update={"sellers": configured})
         self.culture = culture_multipliers(self.regions.hofstede, p)
         n_regions = self.regions.n
-        self.region_counts = split_evenly(spec.n_consumers, n_regions)
+        self.region_counts = split_evenly(spec.n_consumers, n_regions)  # represented
+        # Simulated consumers per region: the online ones only if spec.online_only.
+        self.simulated_counts = (online_counts(self.region_counts, self.regions.internet_share)
+                                 if spec.online_only else self.region_counts)
         self.customs_delay = self.regions.customs_delay_days.copy()
         self.fx = ExchangeRates(self.regions.fx_volatility, p.fx_mean_reversion)
         # Logistics state that shocks can change: slowdowns and closures per (region, mode).
@@ -123,8 +127,9 @@ class MarketModel(mesa.Model):
         # Consumers, their social graph, and the KOLs they follow.
         trust_factor = np.stack([s.initial_trust_factor() for s in self.seller_list])
         self.population = ConsumerPopulation(
-            self.regions, self.region_counts, trust_factor, self.culture, p,
+            self.regions, self.simulated_counts, trust_factor, self.culture, p,
             self.streams.population, reach_rng=self.streams.reach,
+            online_only=spec.online_only,
         )
         self.population.set_sellers_regions(self.sells_in)
         self.population.attach(self)
@@ -281,7 +286,7 @@ class MarketModel(mesa.Model):
         codes = [*self.regions.codes, "all"]
         sr = self.population.seller_region_counts()
         everyone = self.population.region_counts(n_regions)
-        consumers = everyone["consumers"]
+        consumers = self.region_counts  # represented (online_only simulates a part of them)
         profit = self.ledger.profit()
         out: dict[str, dict[str, dict[str, float]]] = {}
         for s in [*self.seller_list, None]:

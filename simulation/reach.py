@@ -73,9 +73,21 @@ def ad_platform_mask(regions: RegionTable) -> np.ndarray:
     return (regions.ad_platforms * PLATFORM_BITS).sum(axis=1).astype(np.uint8)
 
 
-def draw_platforms(region: np.ndarray, regions: RegionTable, rng: np.random.Generator
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def online_counts(counts: np.ndarray, internet_share: np.ndarray) -> np.ndarray:
+    """Consumers simulated per region when only online ones are (``online_only``).
+
+    >>> online_counts(np.array([1000, 1000]), np.array([0.3546, 1.0])).tolist()
+    [355, 1000]
+    """
+    return np.rint(np.asarray(counts) * internet_share).astype(np.int64)
+
+
+def draw_platforms(region: np.ndarray, regions: RegionTable, rng: np.random.Generator,
+                   all_online: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Each consumer's online flag and platform bits (see module docstring for the rule).
+
+    ``all_online``: every consumer is online (the ``online_only`` population); the platform
+    draws given online are unchanged.
 
     Returns:
         (online bool (n,), platforms uint8 (n,)).
@@ -83,7 +95,8 @@ def draw_platforms(region: np.ndarray, regions: RegionTable, rng: np.random.Gene
     n = len(region)
     q = social_share_of_online(regions.internet_share, regions.social_media_share)
     prob = platform_probabilities(regions.platform_share, regions.ad_platforms, q)
-    online = rng.random(n) < regions.internet_share[region]
+    online = np.ones(n, dtype=bool) if all_online else (
+        rng.random(n) < regions.internet_share[region])
     social = online & (rng.random(n) < q[region])
     ad = regions.ad_platforms[region]
     bits = rng.random((n, len(PLATFORMS))) < prob[region]

@@ -208,6 +208,12 @@ class MarketSpec(BaseModel):
         "engineering: enough for stable region shares; scale by region population weights")
     horizon_days: int = declare(180, 1, 3_650, "days", "simulated days",
                                 "scenario input: half a year covers launch and repurchase")
+    online_only: bool = declare(
+        False, 0, 1, "flag",
+        "simulate only the online consumers (n_consumers x internet share per region, rounded): "
+        "offline ones are reached by no channel; budgets, warehouses and the consumer counts of "
+        "the metrics stay those of the n_consumers represented (see docs/ODD.md)",
+        "engineering: no compute on people nobody can reach", check=False)
     sellers: list[SellerSpec] = Field(default_factory=lambda: [SellerSpec()], min_length=1)
     profile: str = Field(
         DEFAULT_PROFILE,
