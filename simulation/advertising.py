@@ -117,8 +117,10 @@ class AdAudiences:
         return self._cdf[key]
 
     def served(self, region: int, power: float, impressions: int) -> tuple[float, np.ndarray]:
-        """(share of the bought impressions the frequency cap serves, each user's expected
-        impressions lam) for a daily buy (worked out once per buy: it is the same every day)."""
+        """(share of impressions served under the frequency cap, each user's expected ones).
+
+        Worked out once per daily buy: it is the same every day.
+        """
         key = (region, power, impressions)
         if key not in self._served:
             _, cdf = self.audience(region, power)
@@ -256,8 +258,10 @@ def _order_within_runs(who: np.ndarray) -> np.ndarray:
 
 
 def ads_phase(model: MarketModel, day: int) -> None:
-    """Phase 'ads': recent-ad counts decay (wear-out recovers), then each seller (random
-    order) buys the day's ad impressions."""
+    """Phase 'ads': recent-ad counts decay, then each seller (random order) buys impressions.
+
+    The decay lets wear-out recover when a seller pauses.
+    """
     seen = model.population.ad_seen
     seen *= np.float32(1.0 - model.params.ad_wearout_decay)
     model.sellers.shuffle_do("advertise")

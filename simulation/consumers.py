@@ -319,8 +319,9 @@ class ConsumerPopulation:
 
     # --- the agent-set protocol (mesa-frames style: arrays, views on demand) ---------------
     AGENT_ARRAYS: tuple[str, ...] = (
-        "region", "stage", "online", "platforms", "pay_mask", "price_sens", "brand_sens", "trust_prop",
-        "affinity", "interest_thr", "trust_thr", "green", "last_purchase", "referred_by",
+        "region", "stage", "online", "platforms", "pay_mask", "price_sens", "brand_sens",
+        "trust_prop", "affinity", "interest_thr", "trust_thr", "green", "last_purchase",
+        "referred_by",
         "last_delivery_days", "last_satisfaction", "customer",
     )
     """Per-consumer arrays readable with :meth:`get` (per-seller arrays: ``trust``,
@@ -588,9 +589,12 @@ class ConsumerPopulation:
         np.copyto(stage, new, where=stage < IN_EPISODE)
 
     def forget_sellers(self) -> None:
-        """Awareness fades with memory: aware now only while attention (memory of the seller)
-        is at least ``awareness_threshold``, or the consumer has bought from it (purchase
-        memory). ``reached`` (ever touched) is never undone."""
+        """Awareness fades with memory.
+
+        A consumer is aware of a seller now only while her attention (memory of the seller)
+        is at least ``awareness_threshold``, or she has bought from it (purchase memory).
+        ``reached`` (ever touched) is never undone.
+        """
         remembered = self.attention >= self.params.awareness_threshold
         remembered |= self.orders > 0
         self.aware &= remembered

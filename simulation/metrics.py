@@ -524,7 +524,8 @@ class MarketDataCollector(mesa.DataCollector):
     def _stages(self, days: slice) -> np.ndarray:
         """Consumers per funnel stage on the recorded ``days``: (days, regions, stages).
 
-        Represented consumers who are not simulated (online_only) count as unaware."""
+        Represented consumers who are not simulated (online_only) count as unaware.
+        """
         stages = self._stage[days].reshape(-1, self._n_regions, len(FUNNEL_COLUMNS))
         if self._unsimulated.any():
             stages = stages.copy()
