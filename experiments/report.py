@@ -29,7 +29,7 @@ ATTRIBUTION = (*(f"first_exposure_{c}_share" for c in ("ad", "kol", "live", "wom
 
 MECHANISMS = ("mean_delivery_days", "local_delivery_share", "negative_review_rate",
               "return_rate", "cart_abandonment_rate", "fraud_rate", "stockout_rate",
-              "logistics_cost_per_order", "awareness", "mean_trust_aware",
+              "logistics_cost_per_order", "awareness", "reach", "mean_trust_aware",
               "ad_touches_per_consumer", "kol_views_per_consumer", "live_views_per_consumer",
               "wom_touches_per_consumer", "live_order_share", "referral_order_share",
               "carbon_kg_per_order", *ATTRIBUTION)

@@ -6,9 +6,20 @@ Reads: the ad share of each seller's marketing budget, ``ad_cpm_usd_at_reference
 affinity. Writes: touches (:class:`~simulation.consumers.Exposures`, channel AD_TOUCHES) and
 marketing spend. A platform ban (shock) shrinks the audience.
 
-Audience: consumers of a region who use at least one social platform. Targeting: an
-impression lands on a user with probability proportional to affinity^power, so a higher
-power concentrates impressions on likely buyers.
+Audience: consumers of a region who use at least one platform that sells ads there
+(:mod:`simulation.reach`: offline consumers and messaging-only users are not in it).
+Targeting: an impression lands on a user with probability proportional to affinity^power, so
+a higher power concentrates impressions on likely buyers.
+
+Frequency cap and wear-out (diminishing returns to spend): a user is shown at most
+``ad_frequency_cap_per_day`` impressions of one seller a day; impressions beyond the cap are
+not served and not paid (the budget stays unspent). A user's impressions of the day are
+Poisson(impressions x her targeting weight); the noticed ones are drawn as before, and where
+her impressions exceed the cap the noticed ones among the served are a hypergeometric draw.
+The seller pays for the expected served impressions. A noticed ad adds
+``ad_touch_weight / (1 + ad_wearout_rate x recent)`` attention, where ``recent`` counts the
+ads of that seller she noticed before (this one included from the second of the day on),
+decaying at ``ad_wearout_decay`` a day.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ import numpy as np
 from simulation.channels import transferred_trust
 from simulation.cultural_distance import ad_attention, ad_trust
 from simulation.metrics import Counter
+from simulation.reach import ad_platform_mask
 
 if TYPE_CHECKING:
     from simulation.model import MarketModel
@@ -35,6 +47,39 @@ AD_CHANNEL = int(Counter.AD_TOUCHES)
 def ad_trust_gain(params) -> float:
     """Share of the trust gap an ad noticed closes: platform trust transferred to the seller."""
     return float(transferred_trust(params.platform_trust, params.ad_platform_trust_transfer))
+
+
+def expected_capped(lam: np.ndarray, cap: int) -> np.ndarray:
+    """E[min(N, cap)] for N ~ Poisson(lam): the impressions a frequency cap lets through.
+
+    E[min(N, c)] = sum_{k=0}^{c-1} P(N > k).
+
+    >>> round(float(expected_capped(np.array([2.0]), 1)[0]), 4)  # 1 - e^-2
+    0.8647
+    >>> round(float(expected_capped(np.array([2.0]), 2)[0]), 4)  # + 1 - 3 e^-2
+    1.4587
+    """
+    lam = np.asarray(lam, dtype=float)
+    pmf = np.exp(-lam)
+    cdf = pmf.copy()
+    out = np.zeros_like(lam)
+    for k in range(int(cap)):
+        out += 1.0 - cdf  # P(N > k)
+        pmf = pmf * lam / (k + 1)
+        cdf = cdf + pmf
+    return out
+
+
+def wearout_attention(weight: float, rate: float, seen_before: np.ndarray,
+                      order: np.ndarray) -> np.ndarray:
+    """Attention of each noticed ad: weight / (1 + rate x (ads noticed before + order)).
+
+    ``order`` is the ad's position among the user's noticed ads of the day (0 first).
+
+    >>> wearout_attention(0.4, 0.5, np.array([0.0, 0.0, 2.0]), np.array([0, 1, 0])).tolist()
+    [0.4, 0.26666666666666666, 0.2]
+    """
+    return weight / (1.0 + rate * (np.asarray(seen_before, dtype=float) + order))
 
 
 def targeting_cdf(affinity: np.ndarray, power: float) -> np.ndarray:
@@ -53,15 +98,22 @@ class AdAudiences:
 
     def __init__(self, model: MarketModel) -> None:
         self.model = model
+        self.ad_mask = ad_platform_mask(model.regions)
         self.users = [self._social_users(r) for r in range(model.regions.n)]
         self._cdf: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]] = {}
+        self._served: dict[tuple[int, float, int], tuple[float, np.ndarray]] = {}
         self._plans: dict[int, list[AdBuy]] = {}
 
     def _social_users(self, region: int) -> np.ndarray:
-        """Consumers of ``region`` on at least one social platform."""
+        """Consumers of ``region`` on at least one platform that sells ads there.
+
+        Offline consumers use no platform; users of a messaging-only local app (WhatsApp,
+        Messenger) are reached by friends, not by ads (:mod:`simulation.reach`).
+        """
         pop = self.model.population
         start, end = int(pop.block_starts[region]), int(pop.block_ends[region])
-        return np.flatnonzero(pop.platforms[start:end] != 0) + start
+        on_ads = pop.platforms[start:end] & self.ad_mask[region]
+        return np.flatnonzero(on_ads) + start
 
     def audience(self, region: int, power: float) -> tuple[np.ndarray, np.ndarray]:
         """(users, cumulative targeting weights) of a region at a targeting power."""
@@ -70,6 +122,20 @@ class AdAudiences:
             pool = self.users[region]
             self._cdf[key] = (pool, targeting_cdf(self.model.population.affinity[pool], power))
         return self._cdf[key]
+
+    def served(self, region: int, power: float, impressions: int) -> tuple[float, np.ndarray]:
+        """(share of impressions served under the frequency cap, each user's expected ones).
+
+        Worked out once per daily buy: it is the same every day.
+        """
+        key = (region, power, impressions)
+        if key not in self._served:
+            _, cdf = self.audience(region, power)
+            lam = np.diff(cdf, prepend=0.0) * impressions
+            cap = int(self.model.params.ad_frequency_cap_per_day)
+            share = float(expected_capped(lam, cap).sum() / impressions) if impressions else 0.0
+            self._served[key] = (min(share, 1.0), lam)
+        return self._served[key]
 
     def plan(self, seller: Seller) -> list[AdBuy]:
         """The seller's daily ad buys (worked out once: budgets, prices and power are fixed).
@@ -90,6 +156,7 @@ class AdAudiences:
         """Recompute a region's audience after its consumers' platforms changed."""
         self.users[region] = self._social_users(region)
         self._cdf = {k: v for k, v in self._cdf.items() if k[0] != region}
+        self._served = {k: v for k, v in self._served.items() if k[0] != region}
 
 
 class AdBuy(NamedTuple):
@@ -120,42 +187,51 @@ def daily_ad_buys(model: MarketModel, seller: Seller) -> list[AdBuy]:
 def buy_impressions(model: MarketModel, seller: Seller, rng: np.random.Generator) -> None:
     """A seller's ad budget buys impressions per region; noticed ones become touches.
 
-    Touches and spend of all regions are booked in one call each (same order and sums as
-    region by region: the spend of distinct regions lands in distinct cells).
+    The frequency cap trims each user's impressions and the seller pays for the served ones;
+    wear-out lowers the attention of each further noticed ad (module docstring). Touches and
+    spend of all regions are booked in one call each (same order and sums as region by
+    region: the spend of distinct regions lands in distinct cells).
     """
     audiences = model.ad_audiences
     plan = audiences.plan(seller)
     if not plan:
         return
-    notice_rate = model.params.ad_notice_rate
-    reached, paid_regions, paid = [], [], []
+    p = model.params
+    notice_rate = p.ad_notice_rate
+    cap = int(p.ad_frequency_cap_per_day)
+    reached, reached_regions, paid_regions, paid = [], [], [], []
     for r, budget, impressions, power in plan:
         pool, cdf = audiences.audience(r, power)
         if len(pool) == 0:
             continue
+        served_share, lam = audiences.served(r, power, impressions)
         noticed = rng.binomial(impressions, notice_rate)
-        if noticed == 0:
-            continue
-        # Sorted draws make the binary searches cache-friendly; order is irrelevant here.
-        u = rng.random(noticed)
-        u.sort()
-        hit = cdf.searchsorted(u, side="right")
-        np.minimum(hit, len(pool) - 1, out=hit)
-        reached.append(pool[hit])
+        if noticed:
+            # Sorted draws make the binary searches cache-friendly; order is irrelevant here.
+            u = rng.random(noticed)
+            u.sort()
+            hit = cdf.searchsorted(u, side="right")
+            np.minimum(hit, len(pool) - 1, out=hit)
+            reached.append(pool[_capped_hits(hit, lam, notice_rate, cap, rng)])
+            reached_regions.append(r)
         paid_regions.append(r)
-        paid.append(budget)
+        paid.append(budget * served_share)
     if not paid:
         return
-    who = reached[0] if len(reached) == 1 else np.concatenate(reached)
-    p = model.params
-    # Ads carry little trust: a sliver of trust in the platform (simulation.channels), less
-    # for a culturally distant seller's creative; ads in a language the region does not
-    # read earn less attention and trust (simulation.cultural_distance).
-    sizes = [len(x) for x in reached]
-    attention = ad_attention(model, seller.index, paid_regions, sizes, p.ad_touch_weight)
-    trust = ad_trust(model, seller.index, paid_regions, sizes, ad_trust_gain(p))
-    model.exposures.add(who, seller.index, attention=attention, trust_gain=trust,
-                        channel=AD_CHANNEL)
+    who = (reached[0] if len(reached) == 1 else np.concatenate(reached)) if reached else None
+    if who is not None and len(who):
+        seen = model.population.ad_seen[:, seller.index]
+        order = _order_within_runs(who)
+        attention = wearout_attention(p.ad_touch_weight, p.ad_wearout_rate, seen[who], order)
+        np.add.at(seen, who, np.float32(1.0))
+        # Ads carry little trust: a sliver of trust in the platform (simulation.channels),
+        # less for a culturally distant seller's creative; ads in a language the region does
+        # not read earn less attention and trust (simulation.cultural_distance).
+        sizes = [len(x) for x in reached]
+        attention = attention * ad_attention(model, seller.index, reached_regions, sizes, 1.0)
+        trust = ad_trust(model, seller.index, reached_regions, sizes, ad_trust_gain(p))
+        model.exposures.add(who, seller.index, attention=attention, trust_gain=trust,
+                            channel=AD_CHANNEL)
     if len(paid) == 1:
         model.pay_marketing(seller.index, paid_regions[0], paid[0], Counter.AD_SPEND)
     else:
@@ -164,8 +240,49 @@ def buy_impressions(model: MarketModel, seller: Seller, rng: np.random.Generator
                             np.array(paid), Counter.AD_SPEND)
 
 
+def _capped_hits(hit: np.ndarray, lam: np.ndarray, notice_rate: float, cap: int,
+                 rng: np.random.Generator) -> np.ndarray:
+    """The noticed hits (sorted pool positions) left after the frequency cap.
+
+    A user with m noticed impressions also had Poisson((1 - notice_rate) lam) unnoticed ones;
+    where the two exceed the cap, the noticed among the ``cap`` served are hypergeometric.
+    """
+    if len(hit) == 0:
+        return hit
+    start = np.flatnonzero(np.diff(hit, prepend=-1))
+    users = hit[start]
+    m = np.diff(np.append(start, len(hit)))
+    unnoticed = rng.poisson((1.0 - notice_rate) * lam[users])
+    over = m + unnoticed > cap
+    if not over.any():
+        return hit
+    kept = m.copy()
+    kept[over] = rng.hypergeometric(m[over], unnoticed[over], cap)
+    return np.repeat(users, kept)
+
+
+def _order_within_runs(who: np.ndarray) -> np.ndarray:
+    """Position of each entry among the earlier entries with the same value (0, 1, ...).
+
+    >>> _order_within_runs(np.array([5, 7, 5, 5])).tolist()
+    [0, 0, 1, 2]
+    """
+    order = np.argsort(who, kind="stable")
+    s = who[order]
+    start = np.flatnonzero(np.diff(s, prepend=s[0] - 1))
+    run_start = np.repeat(start, np.diff(np.append(start, len(s))))
+    out = np.empty(len(who), dtype=np.int64)
+    out[order] = np.arange(len(s)) - run_start
+    return out
+
+
 def ads_phase(model: MarketModel, day: int) -> None:
-    """Phase 'ads': each seller (random order) buys the day's ad impressions."""
+    """Phase 'ads': recent-ad counts decay, then each seller (random order) buys impressions.
+
+    The decay lets wear-out recover when a seller pauses.
+    """
+    seen = model.population.ad_seen
+    seen *= np.float32(1.0 - model.params.ad_wearout_decay)
     model.sellers.shuffle_do("advertise")
 
 

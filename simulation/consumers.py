@@ -27,6 +27,7 @@ from simulation import channels, expectations
 from simulation.declarations import resolve
 from simulation.metrics import Counter
 from simulation.parameters import ModelParameters
+from simulation.reach import draw_platforms
 from simulation.regions import PAYMENT_METHODS, PLATFORMS, RegionTable
 
 if TYPE_CHECKING:
@@ -227,6 +228,8 @@ class ConsumerPopulation:
         culture: dict[str, np.ndarray],
         params: ModelParameters,
         rng: np.random.Generator,
+        reach_rng: np.random.Generator | None = None,
+        online_only: bool = False,
     ) -> None:
         """Draw a heterogeneous population.
 
@@ -237,6 +240,11 @@ class ConsumerPopulation:
             culture: region multipliers from :func:`simulation.culture.culture_multipliers`.
             params: behavioural parameters.
             rng: the model's generator (the only source of randomness).
+            reach_rng: the stream that draws who is online and on which platforms
+                (:func:`simulation.reach.draw_platforms`); ``rng`` when None.
+            online_only: ``counts`` are the online consumers only (everyone is online); a
+                friend a share reaches is then online with the region's internet share,
+                as in the full population (:attr:`friend_online_share`).
         """
         p = params
         self.params = params
@@ -250,10 +258,10 @@ class ConsumerPopulation:
         self.block_starts = self.block_ends - np.asarray(counts, dtype=np.int64)
         self.stage_key_base = (r.astype(np.int32) * len(Stage))
 
-        # Platforms used: independent draws from each platform's usage share.
-        share = regions.platform_share[r]
-        bits = rng.random((n, len(PLATFORMS))) < share
-        self.platforms = (bits * (1 << np.arange(len(PLATFORMS)))).sum(axis=1).astype(np.uint8)
+        # Online, and platforms used (ad-selling ones matching social_media_share): reach.py.
+        self.online, self.platforms = draw_platforms(
+            r, regions, rng if reach_rng is None else reach_rng, all_online=online_only)
+        self.friend_online_share = regions.internet_share if online_only else None
 
         # Payment methods: a primary method from the regional mix, sometimes a second one.
         cdf = np.cumsum(regions.payment_mix, axis=1)[r]
@@ -292,7 +300,9 @@ class ConsumerPopulation:
         self.trust0 = (self.trust_prop[:, None] * initial_trust_factor.T[r]).astype(FLOAT)
         self.trust = self.trust0.copy()
         self.attention = np.zeros((n, s_count), dtype=FLOAT)
-        self.aware = np.zeros((n, s_count), dtype=bool)
+        self.aware = np.zeros((n, s_count), dtype=bool)  # aware now (memory above threshold)
+        self.reached = np.zeros((n, s_count), dtype=bool)  # ever touched (noticed)
+        self.ad_seen = np.zeros((n, s_count), dtype=FLOAT)  # recent noticed ads (wear-out)
         self.orders = np.zeros((n, s_count), dtype=np.int16)
         # What content told the consumer (simulation.channels): product uncertainty per seller.
         self.uncertainty = np.full((n, s_count), p.uncertainty_prior, dtype=FLOAT)
@@ -323,9 +333,9 @@ class ConsumerPopulation:
 
     # --- the agent-set protocol (mesa-frames style: arrays, views on demand) ---------------
     AGENT_ARRAYS: tuple[str, ...] = (
-        "region", "stage", "platforms", "pay_mask", "price_sens", "brand_sens", "trust_prop",
-        "affinity", "interest_thr", "trust_thr", "green", "last_purchase", "referred_by",
-        "last_delivery_days", "last_satisfaction", "customer", "touches_before",
+        "region", "stage", "online", "platforms", "pay_mask", "price_sens", "brand_sens",
+        "trust_prop", "affinity", "interest_thr", "trust_thr", "green", "last_purchase",
+        "referred_by", "last_delivery_days", "last_satisfaction", "customer", "touches_before",
         "channels_before",
     )
     """Per-consumer arrays readable with :meth:`get` (per-seller arrays: ``trust``,
@@ -400,16 +410,18 @@ class ConsumerPopulation:
         return out
 
     def region_counts(self, n_regions: int) -> dict[str, np.ndarray]:
-        """Consumers, aware, customers, repeat customers, trust and stages per region."""
+        """Consumers, aware, reached, customers, repeat customers, trust and stages per region."""
         if self.n_sellers == 1:  # one column: row sums are the column itself
             total_orders = self.orders[:, 0]
             aware = self.aware[:, 0]
             aware_pairs = aware  # per_region counts True as 1, as it would the 0/1 sums
+            reached = self.reached[:, 0]
             trust_known = self.trust[:, 0] * aware
         else:
             total_orders = np.add.reduce(self.orders, axis=1)
             aware_pairs = np.add.reduce(self.aware, axis=1, dtype=np.int64)
             aware = aware_pairs > 0
+            reached = np.logical_or.reduce(self.reached, axis=1)
             trust_known = np.add.reduce(self.trust * self.aware, axis=1)
         key = self.stage_key_base + self.stage
         stages = np.bincount(key, minlength=n_regions * len(Stage)).reshape(n_regions, -1)
@@ -417,6 +429,7 @@ class ConsumerPopulation:
         return {
             "consumers": self.block_ends - self.block_starts,
             "aware": aware_count,
+            "reached": self.per_region(reached),
             "customers": self.per_region(total_orders >= 1),
             "repeat_customers": self.per_region(total_orders >= 2),
             "trust_sum": self.per_region(trust_known),
@@ -426,12 +439,13 @@ class ConsumerPopulation:
         }
 
     def seller_region_counts(self) -> dict[str, np.ndarray]:
-        """Aware, customers, repeat customers and trust sums per (seller, region)."""
-        keys = ("aware", "customers", "repeat_customers", "trust_sum")
+        """Aware, reached, customers, repeat customers and trust sums per (seller, region)."""
+        keys = ("aware", "reached", "customers", "repeat_customers", "trust_sum")
         out = {k: np.zeros((self.n_sellers, len(self.block_ends))) for k in keys}
         for s in range(self.n_sellers):
             aware = self.aware[:, s]
             out["aware"][s] = self.per_region(aware)
+            out["reached"][s] = self.per_region(self.reached[:, s])
             out["customers"][s] = self.per_region(self.orders[:, s] >= 1)
             out["repeat_customers"][s] = self.per_region(self.orders[:, s] >= 2)
             out["trust_sum"][s] = self.per_region(np.where(aware, self.trust[:, s], 0.0))
@@ -479,7 +493,9 @@ class ConsumerPopulation:
             np.subtract(1.0, keep_trust, out=keep_trust)
         np.add.at(a_flat, idx, att.astype(FLOAT))
         self._content_and_attribution(consumer, idx, channel, referrer)
-        self.aware.reshape(-1)[idx[att > 0] if unnoticed else idx] = True
+        noticed = idx[att > 0] if unnoticed else idx
+        self.aware.reshape(-1)[noticed] = True
+        self.reached.reshape(-1)[noticed] = True
         if self.n * s_count <= DENSE_TOUCH_CELLS:
             # Products per cell in a scratch table of ones (reset after use); the update is
             # then computed per touch: repeated cells get the same value written twice.
@@ -568,12 +584,15 @@ class ConsumerPopulation:
     def update_funnel(self, day: int) -> None:
         """Forget a little, then move consumers between funnel stages.
 
-        Consumers in an order episode (BUYING, SHARING) stay put until released. Others are
+        Forgetting: attention decays and sellers whose memory fell below the awareness
+        threshold are forgotten (:meth:`forget_sellers`). Consumers in an order episode
+        (BUYING, SHARING) stay put until released. Others are
         AWARE if any seller is known, INTERESTED if attention reached their threshold (or
         they are past customers), and TRUSTING if also some known seller selling in their
         region is trusted above their threshold.
         """
         np.multiply(self.attention, self._attention_keep(), out=self.attention)
+        self.forget_sellers()
         buf = self._buffer
         np.subtract(self.trust0, self.trust, out=buf)
         buf *= self.trust_relax
@@ -601,6 +620,17 @@ class ConsumerPopulation:
         new += interested.view(np.int8)
         stage = self.stage
         np.copyto(stage, new, where=stage < IN_EPISODE)
+
+    def forget_sellers(self) -> None:
+        """Awareness fades with memory.
+
+        A consumer is aware of a seller now only while her attention (memory of the seller)
+        is at least ``awareness_threshold``, or she has bought from it (purchase memory).
+        ``reached`` (ever touched) is never undone.
+        """
+        remembered = self.attention >= self.params.awareness_threshold
+        remembered |= self.orders > 0
+        self.aware &= remembered
 
     def _attention_keep(self) -> np.ndarray:
         """Share of attention kept overnight, as a float32 0-d array (cheaper than a scalar)."""

@@ -489,6 +489,7 @@ def readout_rows(model: DashboardModel) -> dict[str, list[tuple[str, str, str]]]
     metrics = [
         ("day", "Day", f"{model.steps}"),
         ("awareness", "Awareness", _fmt(total["awareness"])),
+        ("reach", "Reach (ever touched)", _fmt(total["reach"])),
         ("conversion_rate", "Conversion", _fmt(total["conversion_rate"])),
         ("orders", "Orders to date", f"{total['orders']:,.0f}"),
         ("orders_today", "Orders today", f"{today:,.0f}"),

@@ -270,12 +270,13 @@ def create_kols(model: MarketModel) -> list[KOL]:
     tier_table = kol_tiers(p)
     tier_shares = np.array([t.share_of_kols for t in tier_table])
     tier_shares /= tier_shares.sum()
-    starts = np.concatenate([[0], np.cumsum(model.region_counts)])
+    starts = np.concatenate([[0], np.cumsum(model.simulated_counts)])
     for r in range(model.regions.n):
         members = np.arange(starts[r], starts[r + 1])
         if len(members) == 0:
             continue
-        plat_share = model.regions.platform_share[r]
+        # KOLs post on platforms with feeds (those selling ads), not on messaging-only apps.
+        plat_share = np.where(model.regions.ad_platforms[r], model.regions.platform_share[r], 0.0)
         plat_p = plat_share / plat_share.sum() if plat_share.sum() > 0 else None
         tiers = rng.choice(len(tier_table), size=p.kols_per_region, p=tier_shares)
         platforms = rng.choice(len(PLATFORMS), size=p.kols_per_region, p=plat_p)

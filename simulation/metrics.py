@@ -103,7 +103,10 @@ class Metric:
 
 METRICS: tuple[Metric, ...] = (
     Metric("awareness", "share of consumers",
-           "consumers aware of at least one seller / consumers", True),
+           "consumers aware of at least one seller now (memory above the awareness threshold, "
+           "or a past customer) / consumers", True),
+    Metric("reach", "share of consumers",
+           "consumers ever touched (a noticed touch) by at least one seller / consumers", True),
     Metric("conversion_rate", "share of aware consumers",
            "consumers with at least one paid order / aware consumers", True),
     Metric("orders", "orders", "legitimate paid orders", False),
@@ -234,6 +237,7 @@ COUNTER_ITEMS: tuple[tuple[str, Counter], ...] = tuple(Counter.__members__.items
 RATIO_METRICS: tuple[tuple[str, str, str], ...] = (
     # name, numerator, denominator (names of the inputs built in compute_metrics)
     ("awareness", "aware", "consumers"),
+    ("reach", "reached", "consumers"),
     ("conversion_rate", "customers", "aware"),
     ("repurchase_rate", "repeat_customers", "customers"),
     ("negative_review_rate", "NEGATIVE_REVIEWS", "REVIEWS"),
@@ -278,6 +282,7 @@ def compute_metrics(
     customers: np.ndarray,
     repeat_customers: np.ndarray,
     mean_trust_aware: np.ndarray | float = np.nan,
+    reached: np.ndarray | float = np.nan,
 ) -> dict[str, np.ndarray]:
     """Every metric for each row of the inputs (ratios NaN where the denominator is 0).
 
@@ -289,6 +294,7 @@ def compute_metrics(
         customers: (...,) consumers with at least one paid order.
         repeat_customers: (...,) consumers with two or more paid orders.
         mean_trust_aware: (...,) mean trust of aware consumers in the sellers they know.
+        reached: (...,) consumers ever touched by at least one seller (NaN: not given).
 
     Returns:
         metric name -> (...,) values.
@@ -296,7 +302,7 @@ def compute_metrics(
     c = np.asarray(counters, dtype=float)
     shape = np.broadcast_shapes(c.shape[:-1], np.shape(profit), np.shape(consumers))
     inputs = {name: c[..., counter] for name, counter in COUNTER_ITEMS}
-    inputs.update(consumers=consumers, aware=aware, customers=customers,
+    inputs.update(consumers=consumers, aware=aware, reached=reached, customers=customers,
                   repeat_customers=repeat_customers,
                   returns_and_kept=inputs["RETURNS"] + inputs["KEPT"],
                   paid_and_fraud=inputs["PAID"] + inputs["FRAUD_PASSED"],
@@ -381,9 +387,10 @@ the phases by hand and measure day 0 twice; longer runs grow the arrays."""
 GROWTH_FACTOR = 2
 """How much the daily arrays grow when a run outlives them (amortised O(1) per day)."""
 
-N_POPULATION_COUNTS = 4
+N_POPULATION_COUNTS = 5
 """Integer counts per region recorded daily from the population: consumers aware of a seller,
-with >= 1 and >= 2 paid orders, and aware (consumer, seller) pairs (mean trust's denominator)."""
+with >= 1 and >= 2 paid orders, ever reached by a seller, and aware (consumer, seller) pairs
+(mean trust's denominator)."""
 
 AGENT_REPORTERS = {
     "seller": {"seller_profit": seller_profit, "seller_orders": seller_orders},
@@ -435,12 +442,16 @@ class MarketDataCollector(mesa.DataCollector):
         self._codes = list(model.regions.codes)
         n_regions = model.regions.n
         self._n_regions = n_regions
-        self._consumers = pop.block_ends - pop.block_starts
-        nonempty = self._consumers > 0
+        simulated = pop.block_ends - pop.block_starts
+        # Consumers represented per region; online_only simulates only the online ones, the
+        # others are counted (unaware, unreached, no orders) but not simulated.
+        self._consumers = np.asarray(model.region_counts, dtype=np.int64)
+        self._unsimulated = self._consumers - simulated
+        nonempty = simulated > 0
         self._starts = pop.block_starts[nonempty]
         self._cols = None if nonempty.all() else np.flatnonzero(nonempty)
         self._one_seller = pop.n_sellers == 1  # then aware pairs = aware consumers
-        # Per consumer: aware of a seller, >= 1 paid order, >= 2 (bytes, written as bools).
+        # Per consumer: aware of a seller, >= 1 paid order, >= 2, reached (bytes, as bools).
         self._flags = np.zeros((N_POPULATION_COUNTS - 1, pop.n), dtype=np.uint8)
         self._trust_known = np.zeros(pop.trust.shape, dtype=pop.trust.dtype)
         self._stage_key = pop.stage_key_base.astype(np.intp)  # region * stages, for bincount
@@ -517,6 +528,10 @@ class MarketDataCollector(mesa.DataCollector):
             trust_known = trust_known.sum(axis=1)
         np.greater_equal(total_orders, 1, out=is_set[1])
         np.greater_equal(total_orders, 2, out=is_set[2])
+        if self._one_seller:
+            np.copyto(is_set[3], pop.reached[:, 0])
+        else:
+            np.logical_or.reduce(pop.reached, axis=1, out=is_set[3])
         # Integer counts are exact in any order; the trust sum repeats per_region's reduction.
         cols, starts = self._cols, self._starts
         counts = self._counts[i]
@@ -551,8 +566,8 @@ class MarketDataCollector(mesa.DataCollector):
 
         counts = self._counts[days]
         if self._one_seller:  # one seller: aware pairs are aware consumers
-            counts = counts[:, [0, 1, 2, 0]]
-        aware, customers, repeat, pairs = (with_total(counts[:, k])
+            counts = counts[:, [0, 1, 2, 3, 0]]
+        aware, customers, repeat, reached, pairs = (with_total(counts[:, k])
                                            for k in range(N_POPULATION_COUNTS))
         counters = self._counters[days]
         by_region_counters = np.empty((n, n_regions + 1, N_COUNTERS))
@@ -562,6 +577,7 @@ class MarketDataCollector(mesa.DataCollector):
             by_region_counters, by_region_profit,
             with_total(np.broadcast_to(self._consumers, (n, n_regions))),
             aware, customers, repeat, ratio(with_total(self._trust_sum[days]), pairs),
+            reached=reached,
         )
 
     def _profit(self, days: slice) -> np.ndarray:
@@ -569,8 +585,15 @@ class MarketDataCollector(mesa.DataCollector):
         return profit_of(self._accounts[days])
 
     def _stages(self, days: slice) -> np.ndarray:
-        """Consumers per funnel stage on the recorded ``days``: (days, regions, stages)."""
-        return self._stage[days].reshape(-1, self._n_regions, len(FUNNEL_COLUMNS))
+        """Consumers per funnel stage on the recorded ``days``: (days, regions, stages).
+
+        Represented consumers who are not simulated (online_only) count as unaware.
+        """
+        stages = self._stage[days].reshape(-1, self._n_regions, len(FUNNEL_COLUMNS))
+        if self._unsimulated.any():
+            stages = stages.copy()
+            stages[:, :, 0] += self._unsimulated
+        return stages
 
     def _computed(self) -> dict[str, object]:
         """Metric arrays over every recorded day (cached until the next collect)."""

@@ -35,6 +35,7 @@ from simulation.network import build_social_graph
 from simulation.orders import OrderBook
 from simulation.payments import ExchangeRates, PaymentProvider
 from simulation.pricing import OfferBook
+from simulation.reach import online_counts
 from simulation.regions import Catalog, RegionTable, load_catalog
 from simulation.schedule import PHASES
 from simulation.seller_policy import review_states
@@ -98,7 +99,10 @@ class MarketModel(mesa.Model):
         self.spec = spec = spec.model_copy(update={"sellers": configured})
         self.culture = culture_multipliers(self.regions.hofstede, p)
         n_regions = self.regions.n
-        self.region_counts = split_evenly(spec.n_consumers, n_regions)
+        self.region_counts = split_evenly(spec.n_consumers, n_regions)  # represented
+        # Simulated consumers per region: the online ones only if spec.online_only.
+        self.simulated_counts = (online_counts(self.region_counts, self.regions.internet_share)
+                                 if spec.online_only else self.region_counts)
         self.customs_delay = self.regions.customs_delay_days.copy()
         self.fx = ExchangeRates(self.regions.fx_volatility, p.fx_mean_reversion)
         # The sellers' home currency (CNY): their costs in USD move with it.
@@ -129,8 +133,9 @@ class MarketModel(mesa.Model):
         # Consumers, their social graph, and the KOLs they follow.
         trust_factor = np.stack([s.initial_trust_factor() for s in self.seller_list])
         self.population = ConsumerPopulation(
-            self.regions, self.region_counts, trust_factor, self.culture, p,
-            self.streams.population
+            self.regions, self.simulated_counts, trust_factor, self.culture, p,
+            self.streams.population, reach_rng=self.streams.reach,
+            online_only=spec.online_only,
         )
         self.population.set_sellers_regions(self.sells_in)
         self.population.attach(self)
@@ -300,7 +305,7 @@ class MarketModel(mesa.Model):
         codes = [*self.regions.codes, "all"]
         sr = self.population.seller_region_counts()
         everyone = self.population.region_counts(n_regions)
-        consumers = everyone["consumers"]
+        consumers = self.region_counts  # represented (online_only simulates a part of them)
         profit = self.ledger.profit()
         out: dict[str, dict[str, dict[str, float]]] = {}
         for s in [*self.seller_list, None]:
@@ -309,17 +314,20 @@ class MarketModel(mesa.Model):
                 aware, cust, rep = everyone["aware"], everyone["customers"], (
                     everyone["repeat_customers"])
                 trust_sum, pairs = everyone["trust_sum"], everyone["aware_pairs"]
+                reached = everyone["reached"]
             else:
                 name, sel = s.name, slice(s.index, s.index + 1)
                 aware, cust = sr["aware"][s.index], sr["customers"][s.index]
                 rep, trust_sum = sr["repeat_customers"][s.index], sr["trust_sum"][s.index]
                 pairs = aware
+                reached = sr["reached"][s.index]
             ctr = self.counters[sel].sum(axis=0)
             pr = profit[sel].sum(axis=0)
             per_region = compute_metrics(ctr, pr[:n_regions], consumers, aware, cust, rep,
-                                         ratio(trust_sum, pairs))
+                                         ratio(trust_sum, pairs), reached=reached)
             total = compute_metrics(ctr.sum(axis=0), pr.sum(), consumers.sum(), aware.sum(),
-                                    cust.sum(), rep.sum(), ratio(trust_sum.sum(), pairs.sum()))
+                                    cust.sum(), rep.sum(), ratio(trust_sum.sum(), pairs.sum()),
+                                    reached=reached.sum())
             out[name] = {
                 code: {m: float(per_region[m][i]) if i < n_regions else float(total[m])
                        for m in METRIC_NAMES}

@@ -77,8 +77,18 @@ class ModelParameters(BaseModel):
     )
     attention_decay: float = P(
         0.02, 0.0, 1.0, "1/day",
-        "daily decay rate of accumulated attention (forgetting); half-life ~35 days",
-        "assumption: brand recall fades over weeks to months",
+        "daily decay rate of accumulated attention (memory of a seller, forgetting); "
+        "half-life ln 2 / 0.02 = 35 days",
+        "literature: adstock half-lives of ad awareness of 2-5 weeks in practice and ~4 to "
+        "7-12 weeks in academic estimates (Broadbent 1979, J. Advertising Research; "
+        "summarised in Wikipedia 'Advertising adstock'); 5 weeks is inside that range",
+    )
+    awareness_threshold: float = P(
+        0.2, 0.0, 5.0, "touch units",
+        "memory of a seller (attention) above which a consumer is aware of it now; below it "
+        "she has forgotten the seller (past customers stay aware: purchase memory)",
+        "assumption: half a noticed ad's weight, so a single noticed ad is recalled for one "
+        "memory half-life (~5 weeks) and then forgotten",
     )
     trust_threshold: float = P(
         0.4, 0.05, 0.95, "trust units",
@@ -105,7 +115,31 @@ class ModelParameters(BaseModel):
     ad_cpm_usd_at_reference_income: float = P(
         6.0, 0.1, 100.0, "USD per 1000 impressions",
         "social ad CPM at the reference income; scales with income per capita",
-        "assumption: social CPMs of USD 2-10 across markets",
+        "assumption: no sourced CPM table by region in the facts; social CPMs of USD 2-10 "
+        "across markets, scaled by income per capita because ad prices follow the buying "
+        "power advertisers compete for (USD 2.4 at Indonesia's income, 15 at the US's)",
+    )
+    ad_frequency_cap_per_day: float = P(
+        3.0, 1.0, 100.0, "impressions per user per day",
+        "most impressions of one seller a user is shown per day (the platform's frequency "
+        "cap); impressions beyond it are not served and not paid",
+        "assumption: Meta and Google let advertisers cap a campaign's impressions per user per "
+        "day or week; 1-3 per day is the common practice, upper end",
+    )
+    ad_wearout_rate: float = P(
+        0.5, 0.0, 10.0, "1/recent ad",
+        "wear-out: a noticed ad adds ad_touch_weight / (1 + rate x ads of that seller the "
+        "consumer noticed recently) attention",
+        "literature: wear-out after a few exposures (Krugman 1972 three-exposure hypothesis; "
+        "Pechmann & Stewart 1988 review; Naik, Mantrala & Sawyer 1998, Marketing Science); "
+        "assumption for the size: the third ad in a week adds half the first one's attention",
+    )
+    ad_wearout_decay: float = P(
+        0.1, 0.0, 1.0, "1/day",
+        "daily decay of the count of recently noticed ads that drives wear-out (half-life "
+        "~7 days)",
+        "assumption: wear-out recovers when a campaign pauses for a week or two (Pechmann & "
+        "Stewart 1988: wear-out is partly reversed by spacing)",
     )
     ad_targeting_power: float = P(
         1.0, 0.0, 10.0, "exponent",

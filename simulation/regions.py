@@ -116,8 +116,18 @@ class Platforms(BaseModel):
     youtube: Sourced
     local: Sourced
     local_name: str = Field(description="name of the local platform counted in 'local'")
+    local_sells_ads: Sourced = Field(
+        description="1 if the local platform sells ads a foreign seller can buy (LINE, Kakao), "
+                    "0 if it is messaging-only (its users are reached by friends, not ads)")
 
     _range = field_validator(*PLATFORMS)(_bounded(0.0, 1.0))
+
+    @field_validator("local_sells_ads")
+    @classmethod
+    def _flag(cls, v: Sourced) -> Sourced:
+        if v.value not in (0.0, 1.0):
+            raise ValueError(f"local_sells_ads is a flag: 0 or 1, got {v.value}")
+        return v
 
 
 class PaymentMix(BaseModel):
@@ -358,7 +368,8 @@ class RegionTable:
     hofstede: np.ndarray  # (R, 6) scores in HOFSTEDE_DIMENSIONS order, 0-120
     internet_share: np.ndarray
     social_media_share: np.ndarray
-    platform_share: np.ndarray  # (R, len(PLATFORMS)) in [0, 1]
+    platform_share: np.ndarray  # (R, len(PLATFORMS)) in [0, 1] of internet users
+    ad_platforms: np.ndarray  # (R, len(PLATFORMS)) bool: the platform sells ads there
     payment_mix: np.ndarray  # (R, len(PAYMENT_METHODS)) rows sum to 1
     fraud_attempt_rate: np.ndarray
     gdp_per_capita: np.ndarray  # USD PPP
@@ -411,6 +422,9 @@ class RegionTable:
             platform_share=np.array(
                 [[getattr(r.platforms, p).value for p in PLATFORMS] for r in regions]
             ),
+            ad_platforms=np.array(
+                [[p != "local" or r.platforms.local_sells_ads.value == 1.0 for p in PLATFORMS]
+                 for r in regions], dtype=bool),
             payment_mix=mix,
             fraud_attempt_rate=col(lambda r: r.fraud_attempt_rate.value),
             gdp_per_capita=col(lambda r: r.gdp_per_capita_ppp_usd.value),

@@ -202,7 +202,9 @@ class SellerSpec(BaseModel):
     products: list[ProductSpec] = Field(default_factory=_default_products, min_length=1)
     marketing_budget_per_1k_daily: float = declare(
         3.0, 0, 100_000, "USD per day per 1000 consumers", "marketing budget",
-        "scenario input: assumption, an entrant's modest budget")
+        "scenario input: assumption, no sourced entrant budget; USD 3 per 1000 represented "
+        "adults a day (~USD 1.1 per adult a year) buys ~0.3-1.5 impressions per adult a day "
+        "at the model's CPMs, an always-on campaign that an entrant can afford per region")
     budget_split: BudgetSplit = Field(default_factory=BudgetSplit)
     kol_tier_mix: dict[str, float] = declare(
         None, 0, 1, "share of KOL budget", "share of the KOL budget by tier (normalised)",
@@ -265,6 +267,12 @@ class MarketSpec(BaseModel):
         "engineering: enough for stable region shares; scale by region population weights")
     horizon_days: int = declare(180, 1, 3_650, "days", "simulated days",
                                 "scenario input: half a year covers launch and repurchase")
+    online_only: bool = declare(
+        False, 0, 1, "flag",
+        "simulate only the online consumers (n_consumers x internet share per region, rounded): "
+        "offline ones are reached by no channel; budgets, warehouses and the consumer counts of "
+        "the metrics stay those of the n_consumers represented (see docs/ODD.md)",
+        "engineering: no compute on people nobody can reach", check=False)
     sellers: list[SellerSpec] = Field(default_factory=lambda: [SellerSpec()], min_length=1)
     profile: str = Field(
         DEFAULT_PROFILE,

@@ -33,6 +33,7 @@ class RandomStreams:
     invitations: np.random.Generator
     home_fx: np.random.Generator
     culture: np.random.Generator  # live-stream misfires and suspensions
+    reach: np.random.Generator  # who is online and on which platforms (simulation.reach)
 
     @classmethod
     def spawn_from(cls, rng: np.random.Generator) -> RandomStreams:

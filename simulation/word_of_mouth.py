@@ -92,6 +92,14 @@ def share(
             continue
         src_c, src_s = consumers[mask], sellers[mask]
         src, nbr = graph.sample_neighbours(src_c, p.share_reach, rng)
+        # Offline friends are reached by no channel. Simulating online consumers only, a
+        # friend would be online with the region's internet share (as in the full population).
+        if pop.friend_online_share is None:
+            online = pop.online[nbr]
+        else:
+            online = rng.random(len(nbr)) < pop.friend_online_share[pop.region[nbr]]
+        if not online.all():
+            src, nbr = src[online], nbr[online]
         if len(src) == 0:
             continue
         # Map each kept tie back to the seller its sharer bought from.

@@ -42,6 +42,7 @@ def direct_metrics(model: MarketModel) -> dict[str, np.ndarray]:
         with_total(counts["consumers"]), with_total(counts["aware"]),
         with_total(counts["customers"]), with_total(counts["repeat_customers"]),
         ratio(with_total(counts["trust_sum"]), with_total(counts["aware_pairs"])),
+        reached=with_total(counts["reached"]),
     )
 
 

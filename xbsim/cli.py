@@ -72,7 +72,7 @@ def demo(
     from experiments.demo import run_demo
 
     table = _guard(lambda: run_demo(out, consumers, days, seed, show_progress=not quiet))
-    cols = ["awareness", "conversion_rate", "orders", "repurchase_rate",
+    cols = ["awareness", "reach", "conversion_rate", "orders", "repurchase_rate",
             "negative_review_rate", "mean_delivery_days", "cart_abandonment_rate", "profit"]
     typer.echo(table[cols].round(3).to_string())
     typer.echo(f"\nwrote {out}/summary.csv, {out}/timeseries.csv, {out}/demo.png, "

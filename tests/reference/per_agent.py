@@ -60,6 +60,10 @@ class PerAgentConsumer(mesa.Agent):
             relax = pop.trust_relax[i, 0]
             pop.trust[i, s] += relax * (pop.trust0[i, s] - pop.trust[i, s])
             max_attention = max(max_attention, float(pop.attention[i, s]))
+            # Forgetting: aware only while memory is above the threshold, or a past customer.
+            if pop.aware[i, s] and not (pop.attention[i, s] >= p.awareness_threshold
+                                        or pop.orders[i, s] > 0):
+                pop.aware[i, s] = False
             if pop.aware[i, s]:
                 any_aware = True
                 if pop.trust[i, s] >= pop.trust_thr[i] and pop.sells[i, s]:
@@ -185,6 +189,7 @@ class PerAgentMarketModel(MarketModel):
             pop.attention[c, s] += np.float32(att[k])
             if att[k] > 0:
                 pop.aware[c, s] = True
+                pop.reached[c, s] = True
             pop.trust[c, s] = 1.0 - (1.0 - pop.trust[c, s]) * (1.0 - min(1.0, gain[k]))
             if referrer[k] >= 0 and pop.referred_by[c] < 0:
                 pop.referred_by[c] = referrer[k]
