@@ -168,10 +168,14 @@ class AdBuy(NamedTuple):
     power: float  # targeting power
 
 
-def daily_ad_buys(model: MarketModel, seller: Seller) -> list[AdBuy]:
-    """The impressions a seller's daily ad budget buys per region, at the region's CPM."""
+def daily_ad_buys(model: MarketModel, seller: Seller, extra: np.ndarray | None = None
+                  ) -> list[AdBuy]:
+    """The impressions a seller's daily ad budget (plus ``extra`` USD per region, the
+    referral pot's overflow) buys per region, at the region's CPM."""
     p = model.params
     budget = seller.daily_budget("ads")
+    if extra is not None:
+        budget = budget + extra
     regions = model.regions
     cpm = p.ad_cpm_usd_at_reference_income * regions.gdp_per_capita / p.reference_income_usd
     power = seller.mech.targeting_power
@@ -193,7 +197,8 @@ def buy_impressions(model: MarketModel, seller: Seller, rng: np.random.Generator
     region: the spend of distinct regions lands in distinct cells).
     """
     audiences = model.ad_audiences
-    plan = audiences.plan(seller)
+    carry = model.fission.take_ad_carry(seller.index)
+    plan = audiences.plan(seller) if carry is None else daily_ad_buys(model, seller, carry)
     if not plan:
         return
     p = model.params

@@ -137,18 +137,44 @@ class Fission:
         self.family = np.isin(np.array(model.regions.macro_regions, dtype=object),
                               FAMILY_GROUP_BUY_REGIONS)
         self.any_programme = bool(model.referrals.active.any())
+        self.any_referral_budget = bool(self.daily_referral.any())
+        self.ad_carry: np.ndarray | None = None  # (S, R) USD for tomorrow's ads
+
+    def take_ad_carry(self, seller: int) -> np.ndarray | None:
+        """The seller's referral overflow to add to today's ad budgets (taken once)."""
+        if self.ad_carry is None or not self.ad_carry[seller].any():
+            return None
+        extra = self.ad_carry[seller].copy()
+        self.ad_carry[seller] = 0.0
+        return extra
 
     def running(self) -> np.ndarray:
         """(S, R) True where the seller's referral pot can still pay (programme not paused)."""
         return self.pot > POT_TOLERANCE
 
 
+def overflow(pot: np.ndarray, daily: np.ndarray, days: float) -> np.ndarray:
+    """What a pot holds beyond ``days`` of its daily budget (0 where within).
+
+    >>> overflow(np.array([50.0, 10.0]), np.array([2.0, 2.0]), 20).tolist()
+    [10.0, 0.0]
+    """
+    return np.maximum(np.asarray(pot, dtype=float) - days * np.asarray(daily, dtype=float), 0.0)
+
+
 def referral_phase(model: MarketModel, day: int) -> None:
-    """Phase 'referral programme': budgets accrue; stale or full invitations expire."""
+    """Phase 'referral programme': budgets accrue, the overflow goes to tomorrow's ads;
+    stale or full invitations expire."""
     fis = model.fission
     model.counters[:, :, Counter.MARKETING_ALLOCATED] += fis.daily_marketing
     fis.pot = accrue(fis.pot, fis.daily_referral)
     model.counters[:, :, Counter.REFERRAL_ALLOCATED] += fis.daily_referral
+    if fis.any_referral_budget:
+        extra = overflow(fis.pot, fis.daily_referral, model.params.referral_pot_days)
+        if extra.any():
+            fis.pot = fis.pot - extra
+            fis.ad_carry = extra
+            model.counters[:, :, Counter.REFERRAL_TO_ADS] += extra
     if fis.any_programme:
         expire_invitations(model, day)
 

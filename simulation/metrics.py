@@ -85,6 +85,7 @@ class Counter(IntEnum):
     MISFIRE_VIEWERS = 54  # viewers of misfired live-streams (they lose trust)
     KOL_SUSPENSIONS = 55  # KOL contracts suspended after a misfire
     LOCALISATION_SPEND = 56  # USD, content localisation (content_localisation lever)
+    REFERRAL_TO_ADS = 57  # USD, referral pot overflow moved to the next day's ads
 
 
 N_COUNTERS = len(Counter)
@@ -211,9 +212,12 @@ METRICS: tuple[Metric, ...] = (
            "group-buy price cuts paid from the referral pot", False, "spend"),
     Metric("referral_allocated", "USD", "referral budget accrued to the referral pot", False,
            "spend"),
-    Metric("referral_unspent", "USD",
-           "referral budget accrued - rebates - group-buy subsidies (left in the pot)", False,
+    Metric("referral_to_ads", "USD",
+           "referral budget beyond the pot's cap (referral_pot_days) moved to ads", False,
            "spend"),
+    Metric("referral_unspent", "USD",
+           "referral budget accrued - rebates - group-buy subsidies - moved to ads (left in "
+           "the pot)", False, "spend"),
 )
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 RATE_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.is_rate)
@@ -323,8 +327,9 @@ def compute_metrics(
                referral_rebates=inputs["REFERRAL_REBATES"],
                group_buy_subsidies=inputs["GROUP_BUY_SUBSIDIES"],
                referral_allocated=inputs["REFERRAL_ALLOCATED"],
+               referral_to_ads=inputs["REFERRAL_TO_ADS"],
                referral_unspent=(inputs["REFERRAL_ALLOCATED"] - inputs["REFERRAL_REBATES"]
-                                 - inputs["GROUP_BUY_SUBSIDIES"]))
+                                 - inputs["GROUP_BUY_SUBSIDIES"] - inputs["REFERRAL_TO_ADS"]))
     return {name: out[name] for name in METRIC_NAMES}
 
 

@@ -798,6 +798,14 @@ class ModelParameters(BaseModel):
         "assumption: Pinduoduo group deals close within about 24 h; a few days because a "
         "daily step and friends' purchase occasions are days apart",
     )
+    referral_pot_days: float = P(
+        30.0, 1.0, 365.0, "days of referral budget",
+        "most a referral pot holds, in days of its referral budget; what accrues beyond it "
+        "buys the next day's ads in the region, so a programme that pays out little does "
+        "not silently cut the money spent ('same budget' means the same spend)",
+        "assumption: rebates and group subsidies owed within a month are covered; the "
+        "alternative, leaving the overflow unspent, is what referral_unspent reported before",
+    )
     invitation_response_rate: float = P(
         0.3, 0.0, 1.0, "1/day",
         "daily chance that a consumer holding an open group-buy invitation looks at the "

@@ -67,8 +67,9 @@ PHASES: tuple[Phase, ...] = (
     Phase("perception and funnel", "consumers take in the day's touches, forget a little, "
           "and move between unaware, aware, interested and trusting", consumers.funnel_phase),
     Phase("referral programme", "the day's marketing budget is allocated and the referral "
-          "share accrues to each seller's referral pot per region; invitations past the group "
-          "window or to a full group expire", fission.referral_phase),
+          "share accrues to each seller's referral pot per region (beyond referral_pot_days "
+          "of budget it buys tomorrow's ads); invitations past the group window or to a full "
+          "group expire", fission.referral_phase),
     Phase("choice and checkout", "consumers with a purchase occasion choose by multinomial "
           "logit; checkout settles payment coverage, abandonment, screening and fraud",
           checkout.choice_and_checkout_phase),

@@ -2,7 +2,7 @@
 
 Mechanism tests check the pure rules of :mod:`simulation.seller_policy` and
 :func:`simulation.payments.home_cost_factor` against hand-computed answers; emergent tests
-run a small three-region market (JP and VN profitable for the default entrant, ZA not) over
+run a small three-region market (VN profitable for the default entrant, NG not) over
 10 paired seeds.
 """
 
@@ -121,7 +121,8 @@ def test_home_currency_appreciation_raises_usd_costs():
 
 def _spec(mode: str, shocks: list | None = None, days: int = 180, policy: dict | None = None):
     seller = {"name": "entrant", "policy": {"mode": mode, **(policy or {})}}
-    return load_spec({"regions": ["JP", "VN", "ZA"], "n_consumers": 6_000,
+    # VN earns money under the fixed plan, NG (16% on social media, slow parcels) loses it.
+    return load_spec({"regions": ["VN", "PH", "NG"], "n_consumers": 6_000,
                       "horizon_days": days, "sellers": [seller], "shocks": shocks or []})
 
 
@@ -152,11 +153,11 @@ def test_adaptive_seller_earns_more_where_a_region_loses(runs):
 
 
 def test_exit_in_the_losing_region_not_the_profitable_ones(runs):
-    za_fixed = np.array([m.ledger.profit()[0, 2] for m in runs["fixed"]])
-    assert (za_fixed < 0).all()  # ZA loses money under the fixed plan in every seed
+    ng_fixed = np.array([m.ledger.profit()[0, 2] for m in runs["fixed"]])
+    assert (ng_fixed < 0).all()  # NG loses money under the fixed plan in every seed
     exits = np.array([m.counters[0, :, Counter.REGION_EXITS] for m in runs["adaptive"]])
-    assert exits[:, 2].sum() >= 9  # ZA left in (nearly) every seed
-    assert exits[:, :2].sum() <= 4  # JP and VN kept in most seeds (ZA left in nearly all)
+    assert exits[:, 2].sum() >= 9  # NG left in (nearly) every seed
+    assert exits[:, 0].sum() <= 2  # VN, profitable, kept in (nearly) every seed
     for m, e in zip(runs["adaptive"], exits, strict=True):
         left = e > 0
         assert not m.sells_in[0, left].any() and not m.population.sells[:, 0][
