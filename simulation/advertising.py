@@ -170,8 +170,10 @@ class AdBuy(NamedTuple):
 
 def daily_ad_buys(model: MarketModel, seller: Seller, extra: np.ndarray | None = None
                   ) -> list[AdBuy]:
-    """The impressions a seller's daily ad budget (plus ``extra`` USD per region, the
-    referral pot's overflow) buys per region, at the region's CPM."""
+    """The impressions a seller's daily ad budget buys per region, at the region's CPM.
+
+    ``extra`` adds USD per region to the day's budget (the referral pot's overflow).
+    """
     p = model.params
     budget = seller.daily_budget("ads")
     if extra is not None:

@@ -163,8 +163,10 @@ def overflow(pot: np.ndarray, daily: np.ndarray, days: float) -> np.ndarray:
 
 
 def referral_phase(model: MarketModel, day: int) -> None:
-    """Phase 'referral programme': budgets accrue, the overflow goes to tomorrow's ads;
-    stale or full invitations expire."""
+    """Phase 'referral programme': budgets accrue; stale or full invitations expire.
+
+    What a pot holds beyond ``referral_pot_days`` of its budget buys tomorrow's ads.
+    """
     fis = model.fission
     model.counters[:, :, Counter.MARKETING_ALLOCATED] += fis.daily_marketing
     fis.pot = accrue(fis.pot, fis.daily_referral)
