@@ -60,6 +60,9 @@ class Quantity:
 QUANTITIES: tuple[Quantity, ...] = (
     Quantity("awareness", "share of consumers",
              "consumers aware of the seller (metric `awareness`)"),
+    Quantity("reach", "share of consumers",
+             "consumers ever touched by the seller, any channel (metric `reach`; awareness is "
+             "the share that still remembers it)"),
     Quantity("customer_share", "share of consumers",
              "consumers with at least one paid order (awareness x conversion_rate)"),
     Quantity("conversion_rate", "share of aware consumers",
@@ -67,8 +70,8 @@ QUANTITIES: tuple[Quantity, ...] = (
     Quantity("trusting_share", "share of aware consumers",
              "aware consumers at the funnel's trust stage or beyond on the last day"),
     Quantity("orders_per_1k_online", "orders per 1,000 online consumers",
-             "paid orders x 1,000 / modelled consumers (the modelled population is a sample "
-             "of the region's online consumers, docs/ODD.md 1.2)"),
+             "paid orders x 1,000 / online consumers (modelled consumers, who stand for the "
+             "region's adults, x the catalog's internet share, docs/ODD.md 3.1)"),
     Quantity("customer_acquisition_cost", "USD per new customer",
              "marketing spend / new customers (metric `customer_acquisition_cost`)"),
     Quantity("cart_abandonment_rate", "share of checkouts",
@@ -175,11 +178,13 @@ def run_quantities(result: RunResult) -> pd.DataFrame:
     gmv = wide["gmv"].to_numpy(dtype=float)
     out = pd.DataFrame(index=wide.index)
     out["awareness"] = wide["awareness"]
+    out["reach"] = wide["reach"]
     out["customer_share"] = wide["awareness"] * wide["conversion_rate"].fillna(0.0)
     out["conversion_rate"] = wide["conversion_rate"]
     out["trusting_share"] = _ratio(trusting.reindex(wide.index), aware.reindex(wide.index))
+    online = _online(consumers)
     out["orders_per_1k_online"] = PER_THOUSAND * _ratio(wide["orders"],
-                                                        consumers.reindex(wide.index))
+                                                        online.reindex(wide.index))
     for name in ("customer_acquisition_cost", "cart_abandonment_rate", "return_rate",
                  "fraud_rate"):
         out[name] = wide[name]
@@ -187,6 +192,16 @@ def run_quantities(result: RunResult) -> pd.DataFrame:
     out["delivered_days"] = wide["mean_delivery_days"]
     out["margin"] = _ratio(wide["profit"], pd.Series(gmv, index=wide.index))
     return out[list(QUANTITY_NAMES)]
+
+
+def _online(consumers: pd.Series) -> pd.Series:
+    """Online consumers per region (and 'all'): consumers x the shipped catalog's internet share."""
+    catalog = load_catalog()
+    regions = [c for c in consumers.index if c != "all"]
+    share = pd.Series({c: catalog.regions[c].internet_share.value for c in regions})
+    online = consumers[regions] * share
+    online["all"] = online.sum()
+    return online
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -294,8 +309,9 @@ def render_markdown(checks: pd.DataFrame, spec: MarketSpec, seeds: Sequence[int]
         "",
         "Nothing here is fitted. **ok** means the model's mean lies inside the band of the "
         "public figure; **outside band** that it does not; *no figure* that the project holds "
-        "no public figure for that quantity and region. The model has no reach metric (share "
-        "of consumers a channel reached), so there is no reach column.", "",
+        "no public figure for that quantity and region. `reach` (consumers ever touched) and "
+        "`awareness` (consumers who remember the seller now) are both shown; the project "
+        "holds no public figure for one entrant's reach.", "",
         "## Summary", "", *summary_lines(checks), "",
         "## Overview (model means)", "",
         "| region | " + " | ".join(QUANTITY_NAMES) + " |",

@@ -99,9 +99,9 @@ def test_shipped_plausibility_doc_was_generated_by_the_script():
 
 def test_levels_file_rejects_unknown_quantities(tmp_path):
     bad = tmp_path / "levels.yaml"
-    bad.write_text("levels:\n  - {id: x, quantity: reach, regions: [US], value: 0.4, "
+    bad.write_text("levels:\n  - {id: x, quantity: recall, regions: [US], value: 0.4, "
                    "band: [0.3, 0.5], source: s}\n")
-    with pytest.raises(ValueError, match="quantity 'reach' is not a plausibility column"):
+    with pytest.raises(ValueError, match="quantity 'recall' is not a plausibility column"):
         pl.load_levels(bad)
 
 
