@@ -31,6 +31,7 @@ class RandomStreams:
     experience: np.random.Generator
     sellers_root: np.random.Generator
     reach: np.random.Generator  # who is online and on which platforms (simulation.reach)
+    ad_cap: np.random.Generator  # frequency-cap draws (simulation.advertising)
 
     @classmethod
     def spawn_from(cls, rng: np.random.Generator) -> RandomStreams:

@@ -112,7 +112,8 @@ def test_batch_run_reports_market_totals_under_the_metric_names(restore_start_me
 
     from simulation.spec import MarketSpec, SellerSpec
 
-    spec = MarketSpec(regions=["ID", "BR"], n_consumers=2_000, horizon_days=30,
+    # 60 days: both sellers must sell (ads reach only social-media users)
+    spec = MarketSpec(regions=["ID", "BR"], n_consumers=2_000, horizon_days=60,
                       sellers=[SellerSpec(name="a"), SellerSpec(name="b")])
     rows = mesa.batch_run(MarketModel, {"spec": [spec]}, rng=[3], max_steps=100,
                           number_processes=1, display_progress=False)
