@@ -219,7 +219,10 @@ def buy_impressions(model: MarketModel, seller: Seller, rng: np.random.Generator
             u.sort()
             hit = cdf.searchsorted(u, side="right")
             np.minimum(hit, len(pool) - 1, out=hit)
-            reached.append(pool[_capped_hits(hit, lam, notice_rate, cap, rng)])
+            # The cap's own stream: the seller's stream (shared with its breach draws) keeps
+            # the sequence it had without a cap.
+            kept = _capped_hits(hit, lam, notice_rate, cap, model.streams.ad_cap)
+            reached.append(pool[kept])
             reached_regions.append(r)
         paid_regions.append(r)
         paid.append(budget * served_share)

@@ -34,6 +34,7 @@ class RandomStreams:
     home_fx: np.random.Generator
     culture: np.random.Generator  # live-stream misfires and suspensions
     reach: np.random.Generator  # who is online and on which platforms (simulation.reach)
+    ad_cap: np.random.Generator  # frequency-cap draws (simulation.advertising)
 
     @classmethod
     def spawn_from(cls, rng: np.random.Generator) -> RandomStreams:
