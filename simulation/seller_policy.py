@@ -24,9 +24,13 @@ A ``fixed`` seller (the default, the "what-if" plan) never changes anything. An
 3. **Regions.** Contribution (revenue - refunds - variable costs) per marketing dollar per
    region; ``budget_shift_share`` of the worst region's movable budget moves to the best.
    The seller's total daily budget is unchanged: allocated money is spent or shown unspent.
-4. **Price.** Hill-climbing on contribution: keep the direction of the last price step if
-   contribution (over the regions still served) did not fall, else reverse; step by
-   ``price_step`` of the initial price, within [``price_floor``, ``price_ceiling``].
+4. **Price.** Hill-climbing on contribution per aware consumer (the period's contribution over
+   the regions still served, divided by the mean number of consumers aware of the seller
+   there): keep the direction of the last price step if it did not fall, else reverse; step
+   by ``price_step`` of the initial price, within [``price_floor``, ``price_ceiling``]. The
+   signal is normalised by awareness because total contribution grows with the customer base
+   whatever the price: on raw contribution every step looked good and the price climbed to
+   the ceiling.
 
 Costs in the home currency (CNY) are handled in :mod:`simulation.payments` (the index),
 :mod:`simulation.warehouses` (goods) and :mod:`simulation.sellers` (fixed costs).
@@ -142,6 +146,21 @@ def price_review(factor: float, direction: int, contribution_now: float,
     return new, direction
 
 
+def contribution_per_aware(contribution: float, aware_start: float,
+                           aware_end: float) -> float | None:
+    """A review period's contribution per consumer aware of the seller (None if nobody was).
+
+    The denominator is the mean of the aware counts at the period's start and end.
+
+    >>> contribution_per_aware(300.0, 100.0, 200.0)
+    2.0
+    >>> contribution_per_aware(5.0, 0.0, 0.0) is None
+    True
+    """
+    aware = 0.5 * (aware_start + aware_end)
+    return None if aware <= 0 else contribution / aware
+
+
 def losing_streak(streak: np.ndarray, profit: np.ndarray, active: np.ndarray) -> np.ndarray:
     """Consecutive losing reviews per region: +1 on a loss, 0 on a profit or when not served.
 
@@ -201,7 +220,8 @@ class ReviewState:
     streak: np.ndarray  # (R,) consecutive losing reviews
     factor: float = 1.0  # price over the initial price
     direction: int = 1  # the last price step's sign (the first step tries a rise)
-    contribution_before: np.ndarray | None = None  # (R,) last period's contribution
+    aware_at: np.ndarray | None = None  # (R,) consumers aware of the seller at the last review
+    signal_before: float | None = None  # last period's contribution per aware consumer
     log: list[tuple[int, str, int, float]] = field(default_factory=list)  # day, what, r, v
 
 
@@ -271,17 +291,22 @@ def review(model: MarketModel, seller: Seller, st: ReviewState, day: int) -> Non
                 budget[ADS, r] = new[r]
         apply_budget(model, seller)
 
+    aware_now = model.population.per_region(model.population.aware[:, s])[:n_regions]
+    aware_start = np.zeros(n_regions) if st.aware_at is None else st.aware_at
+    st.aware_at = aware_now
     if pol.price_step > 0 and active.any():
-        now = float(contrib[active].sum())
-        before = (None if st.contribution_before is None
-                  else float(st.contribution_before[active].sum()))
-        factor, st.direction = price_review(st.factor, st.direction, now, before,
-                                            pol.price_step, pol.price_floor, pol.price_ceiling)
-        if factor != st.factor:
-            st.factor = factor
-            set_prices(model, seller, st.initial_prices * factor)
-            st.log.append((day, "price", -1, factor))
-    st.contribution_before = contrib
+        now = contribution_per_aware(float(contrib[active].sum()),
+                                     float(aware_start[active].sum()),
+                                     float(aware_now[active].sum()))
+        if now is not None:
+            factor, st.direction = price_review(st.factor, st.direction, now,
+                                                st.signal_before, pol.price_step,
+                                                pol.price_floor, pol.price_ceiling)
+            if factor != st.factor:
+                st.factor = factor
+                set_prices(model, seller, st.initial_prices * factor)
+                st.log.append((day, "price", -1, factor))
+        st.signal_before = now
 
 
 def apply_budget(model: MarketModel, seller: Seller) -> None:

@@ -202,3 +202,36 @@ def test_home_currency_appreciation_lowers_margin():
     assert hi < 0, (mean, lo, hi)  # margin falls
     for drop, most in bound:
         assert -most <= drop < 0  # no more than every home-currency cost x (e^0.2 - 1)
+
+
+def test_price_steps_alone_raise_revenue_per_order_and_cut_orders():
+    """Item 8, price: only price steps on (no reallocation, no exit), 8 paired seeds.
+
+    In this single-entrant market profit rises with price well beyond the ceiling (the
+    entrant faces only the outside option), so the rule climbs: orders fall and revenue per
+    order rises, by at most the ceiling's 25%.
+    """
+    prices_only = {"mode": "adaptive", "budget_shift_share": 0.0,
+                   "exit_after_losing_reviews": 0}
+
+    def spec(policy):
+        return load_spec({"regions": ["VN", "PH"], "n_consumers": 20_000, "horizon_days": 270,
+                          "sellers": [{"name": "entrant", "policy": policy}]})
+
+    d_orders, d_rpo = [], []
+    for seed in range(8):
+        a = _run(spec({"mode": "fixed"}), seed)
+        b = _run(spec(prices_only), seed)
+        oa, ob = a.counters[0, :, Counter.PAID].sum(), b.counters[0, :, Counter.PAID].sum()
+        ra = a.ledger.accounts[0][:, Account.REVENUE].sum()
+        rb = b.ledger.accounts[0][:, Account.REVENUE].sum()
+        assert b.seller_list[0].budget.sum() == a.seller_list[0].budget.sum()
+        d_orders.append(ob / oa - 1)
+        d_rpo.append((rb / ob) / (ra / oa) - 1)
+    o, r = np.array(d_orders), np.array(d_rpo)
+    o_half = T_975_7 * o.std(ddof=1) / np.sqrt(len(o))
+    r_half = T_975_7 * r.std(ddof=1) / np.sqrt(len(r))
+    assert o.mean() + o_half < 0, (o.mean(), o_half)  # fewer orders
+    assert o.mean() - o_half > -0.5, (o.mean(), o_half)  # a 25% price rise, not a collapse
+    assert r.mean() - r_half > 0.02, (r.mean(), r_half)  # dearer orders
+    assert r.mean() + r_half < 0.25, (r.mean(), r_half)  # never above the ceiling's 25%
