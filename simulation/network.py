@@ -69,17 +69,30 @@ class SocialGraph:
             (source node, neighbour) pairs, one per kept tie, sources repeated.
         """
         nodes = np.asarray(nodes, dtype=np.int64)
+        row, nbr = self.sample_ties(nodes, share, rng)
+        return nodes[row], nbr
+
+    def sample_ties(self, nodes: np.ndarray, share: float, rng: np.random.Generator
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`sample_neighbours`, but each tie names its source's position in ``nodes``.
+
+        A node listed twice (e.g. forwarding two sellers' content) keeps both.
+
+        Returns:
+            (index into ``nodes``, neighbour) pairs, one per kept tie.
+        """
+        nodes = np.asarray(nodes, dtype=np.int64)
         starts, ends = self.indptr[nodes], self.indptr[nodes + 1]
         counts = ends - starts
         total = int(counts.sum())
         if total == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        src = np.repeat(nodes, counts)
+        row = np.repeat(np.arange(len(nodes)), counts)
         # Position of every tie in `indices`: start of its node plus rank within the node.
         offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
         nbr = self.indices[np.repeat(starts, counts) + offsets].astype(np.int64)
         keep = rng.random(total) < share
-        return src[keep], nbr[keep]
+        return row[keep], nbr[keep]
 
     def to_networkx(self, nodes: np.ndarray | None = None) -> nx.Graph:
         """The subgraph induced by ``nodes`` (all when None) as a networkx Graph."""

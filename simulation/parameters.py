@@ -253,6 +253,25 @@ class ModelParameters(BaseModel):
         "share of a sharer's ties who see the share",
         "assumption: feeds show a post to about half of close ties",
     )
+    ad_forward_rate: float = P(
+        0.003, 0.0, 0.2, "probability",
+        "chance a consumer forwards a noticed ad to friends (a share or a chat message)",
+        "assumption: social ads earn shares on well under 1% of impressions (platform "
+        "engagement benchmarks); a noticed ad is forwarded somewhat more often",
+    )
+    content_forward_rate: float = P(
+        0.02, 0.0, 0.5, "probability",
+        "chance a viewer forwards a KOL post (short video) or a live-stream to friends",
+        "assumption: short-video share-to-view ratios of about 0.5-3% (creator analytics "
+        "benchmarks); shopping content is among the most forwarded in SEA (brief: fission)",
+    )
+    forward_trust_gain: float = P(
+        0.03, 0.0, 1.0, "share of trust gap",
+        "share of the trust gap a friend's forward closes per unit of the forwarder's trust "
+        "in the seller, times peer influence",
+        "assumption: a quarter of a satisfied buyer's share (wom_trust_gain): the friend "
+        "vouches by forwarding but has not bought",
+    )
 
     satisfaction_cutoff: float = P(
         0.5, 0.0, 1.0, "satisfaction (0-1)",
@@ -289,8 +308,8 @@ class ModelParameters(BaseModel):
         "brief: brand/quality-sensitive in developed markets",
     )
     beta_delivery: float = P(
-        0.8, 0.0, 20.0, "utils per patience unit",
-        "weight of promised delivery days over patience, times risk weight",
+        0.8, 0.0, 20.0, "utils per log patience unit",
+        "weight of ln(1 + promised delivery days / patience), times risk weight",
         "brief: perceived risk from delivery time; facts: 50% cite slow delivery (Flow 2019)",
     )
     beta_rating: float = P(

@@ -17,6 +17,7 @@ from simulation import (
     advertising,
     checkout,
     consumers,
+    content_sharing,
     fission,
     fulfilment,
     kols,
@@ -64,6 +65,9 @@ PHASES: tuple[Phase, ...] = (
     Phase("KOL content", "contracted KOLs post (attention and trust to followers) and "
           "live-stream (stronger touches, impulse purchase occasions at the live price)",
           kols.content_phase),
+    Phase("content forwarding", "some viewers of today's ads, KOL posts and live-streams "
+          "forward them to friends (word-of-mouth touches the same day, messaging-only users "
+          "included)", content_sharing.forwarding_phase),
     Phase("perception and funnel", "consumers take in the day's touches, forget a little, "
           "and move between unaware, aware, interested and trusting", consumers.funnel_phase),
     Phase("referral programme", "the day's marketing budget is allocated and the referral "

@@ -35,6 +35,7 @@ class RandomStreams:
     culture: np.random.Generator  # live-stream misfires and suspensions
     reach: np.random.Generator  # who is online and on which platforms (simulation.reach)
     ad_cap: np.random.Generator  # frequency-cap draws (simulation.advertising)
+    forwarding: np.random.Generator  # who forwards content to whom (simulation.content_sharing)
 
     @classmethod
     def spawn_from(cls, rng: np.random.Generator) -> RandomStreams:

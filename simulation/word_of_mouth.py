@@ -61,6 +61,22 @@ def spread(model: MarketModel, consumers: np.ndarray, sellers: np.ndarray,
                  model.exposures, rng)
 
 
+def online_friends(pop: ConsumerPopulation, src: np.ndarray, nbr: np.ndarray,
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The (source, friend) pairs whose friend is online (offline friends get no touch).
+
+    Simulating online consumers only, a friend is online with the region's internet share
+    (as in the full population), drawn here.
+    """
+    if pop.friend_online_share is None:
+        online = pop.online[nbr]
+    else:
+        online = rng.random(len(nbr)) < pop.friend_online_share[pop.region[nbr]]
+    if not online.all():
+        src, nbr = src[online], nbr[online]
+    return src, nbr
+
+
 def share(
     pop: ConsumerPopulation,
     consumers: np.ndarray,
@@ -92,14 +108,7 @@ def share(
             continue
         src_c, src_s = consumers[mask], sellers[mask]
         src, nbr = graph.sample_neighbours(src_c, p.share_reach, rng)
-        # Offline friends are reached by no channel. Simulating online consumers only, a
-        # friend would be online with the region's internet share (as in the full population).
-        if pop.friend_online_share is None:
-            online = pop.online[nbr]
-        else:
-            online = rng.random(len(nbr)) < pop.friend_online_share[pop.region[nbr]]
-        if not online.all():
-            src, nbr = src[online], nbr[online]
+        src, nbr = online_friends(pop, src, nbr, rng)
         if len(src) == 0:
             continue
         # Map each kept tie back to the seller its sharer bought from.
