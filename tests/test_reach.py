@@ -129,10 +129,15 @@ def test_frequency_cap_keeps_at_most_cap_noticed_ads_per_user():
 
 
 # --- emergent: small seeded markets over 8 seeds -------------------------------------------
+NO_FORWARDS = {"ad_forward_rate": 0.0, "content_forward_rate": 0.0}
+"""Ad-reach tests switch content forwarding off: forwards reach friends off the platforms."""
+
+
 def _ads_only(regions, n, days, budget=3.0, **extra):
     return load_spec({"regions": list(regions), "n_consumers": n, "horizon_days": days,
                       "sellers": [{"name": "entrant", "marketing_budget_per_1k_daily": budget,
-                                   "budget_split": {"ads": 1.0, "kols": 0.0}}], **extra})
+                                   "budget_split": {"ads": 1.0, "kols": 0.0}}],
+                      "parameters": {**NO_FORWARDS, **extra.pop("parameters", {})}, **extra})
 
 
 def _run(spec, seed, days=None):

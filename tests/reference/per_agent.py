@@ -128,8 +128,8 @@ class PerAgentConsumer(mesa.Agent):
             u = (p.choice_intercept + p.beta_trust * (trust - pop.trust_thr[i])
                  - p.beta_price * pop.price_sens[i] * price
                  + p.beta_quality * pop.brand_sens[i] * (offers.quality[a] - 0.5)
-                 - p.beta_delivery * pop.risk_weight[i] * offers.promised_days[a, r]
-                 / p.patience_days
+                 - p.beta_delivery * pop.risk_weight[i]
+                 * math.log1p(offers.promised_days[a, r] / p.patience_days)
                  + p.beta_rating * pop.risk_weight[i] * (offers.rating[s, r] - rating_prior)
                  + p.beta_green * float(pop.green[i]) * float(offers.green[a]))
             if offers.claimed is not None:  # content claims lift the quality expected
