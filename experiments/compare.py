@@ -218,10 +218,23 @@ def resolve_replications(scen: ScenarioFile, replications: int | None,
 
 
 def simulate_scenarios(scen: ScenarioFile, replications: int | None = None,
-                       show_progress: bool = True, posterior: int | None = None,
-                       posterior_file: Path | str | None = None, backend: str = "serial",
-                       workers: int | None = None
-                       ) -> tuple[pd.DataFrame, pd.DataFrame, list[int], dict[str, Any]]:
+                       show_progress: bool = True
+                       ) -> tuple[pd.DataFrame, pd.DataFrame, list[int]]:
+    """Run every scenario with the common replication seeds (the figures' entry point).
+
+    Returns:
+        (runs: long summaries with scenario, replication and seed columns; time series;
+        the seeds).
+    """
+    runs, ts, seeds, _ = simulate_comparison(scen, replications, show_progress)
+    return runs, ts, seeds
+
+
+def simulate_comparison(scen: ScenarioFile, replications: int | None = None,
+                        show_progress: bool = True, posterior: int | None = None,
+                        posterior_file: Path | str | None = None, backend: str = "serial",
+                        workers: int | None = None
+                        ) -> tuple[pd.DataFrame, pd.DataFrame, list[int], dict[str, Any]]:
     """Run every scenario with the common replication seeds (and common posterior draws).
 
     Returns:
@@ -276,14 +289,14 @@ def _se(values: np.ndarray) -> float:
 
 def summarise(runs: pd.DataFrame, keys: list[str], value_key: str = "metric"
               ) -> pd.DataFrame:
-    """Mean, CI (inside [0, 1] for rates), standard error and n of ``value`` per group."""
+    """Mean, CI (inside [0, 1] for rates) and n of ``value`` per group."""
     rows = []
     for group, g in runs.groupby(keys, sort=False):
         v = g["value"].to_numpy(dtype=float)
         metric = group[keys.index(value_key)] if value_key in keys else ""
         mean, lo, hi = _interval(metric)(v)
-        rows.append((*group, mean, lo, hi, _se(v), int(np.isfinite(v).sum())))
-    return pd.DataFrame(rows, columns=[*keys, "mean", "ci_low", "ci_high", "se", "n"])
+        rows.append((*group, mean, lo, hi, int(np.isfinite(v).sum())))
+    return pd.DataFrame(rows, columns=[*keys, "mean", "ci_low", "ci_high", "n"])
 
 
 HOLM_FAMILY = ("seller", "region")
@@ -366,8 +379,8 @@ def run_comparison(scen: ScenarioFile, out: Path, replications: int | None = Non
     """
     out = Path(out)
     t0 = time.perf_counter()
-    runs, ts, seeds, extra = simulate_scenarios(scen, replications, show_progress, posterior,
-                                                posterior_file, backend, workers)
+    runs, ts, seeds, extra = simulate_comparison(scen, replications, show_progress, posterior,
+                                                 posterior_file, backend, workers)
     out.mkdir(parents=True, exist_ok=True)
     table = summarise(runs, ["scenario", "seller", "region", "metric"])
     diffs = paired_differences(runs, scen.baseline_name)

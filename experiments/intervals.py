@@ -116,8 +116,8 @@ def paired_p_value(diffs: np.ndarray, scale: float = 0.0) -> float:
     """Two-sided p-value of a one-sample t test that the mean paired difference is 0.
 
     Edge cases decided, not left to 0/0: fewer than two differences: nan (no test); a mean
-    below the numerical noise of ``scale``: 1; every difference equal and above noise: 0 (the
-    same difference in every seed, no spread to doubt it).
+    below the numerical noise of ``scale``: 1; every difference equal (to rounding) and above
+    noise: 0 (the same difference in every seed, no spread to doubt it).
     """
     d = np.asarray(diffs, dtype=float)
     d = d[~np.isnan(d)]
@@ -126,8 +126,8 @@ def paired_p_value(diffs: np.ndarray, scale: float = 0.0) -> float:
     mean = float(d.mean())
     if is_noise(mean, scale) and np.all(np.abs(d) <= noise_threshold(scale)):
         return 1.0
-    if np.all(d == d[0]):
-        return 0.0
+    if np.ptp(d) <= noise_threshold(float(np.abs(d).max())):
+        return 0.0  # equal but for rounding: a t statistic of 0/0 precision
     return float(stats.ttest_1samp(d, 0.0).pvalue)
 
 

@@ -232,6 +232,10 @@ def _pnl_figure(scen: ScenarioFile, pnl_diffs: pd.DataFrame, colours: dict[str, 
     lines = [ln for ln in dict.fromkeys(p["line"]) if (p.loc[p.line == ln, "diff_mean"]
                                                         .abs().max() > 0)]
     if not lines:
+        fig, ax = new_figure(figsize=(6, 1.5))
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, f"no P&L line differs from '{scen.baseline_name}'", ha="center")
+        fig.savefig(out / "pnl_differences.png", dpi=110)
         return
     names = list(dict.fromkeys(p["scenario"]))
     fig, ax = new_figure(figsize=(8, 0.4 * len(lines) * max(1, len(names)) + 1.5))
