@@ -33,6 +33,7 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -52,6 +53,9 @@ from simulation.spec import (
 DEFAULT_HEADLINE_METRIC = "orders"
 """The headline metric of a scenario file that names none: orders, the volume every lever
 aims at (profit is always reported beside it)."""
+OMITTED_AT_DEFAULT = ("headline_metric", "posterior_draws", "posterior_file")
+"""Fields a dump leaves out while they hold their defaults: they came after published results
+whose identities hash a scenario file's dump, which stay valid for files that do not use them."""
 BASE_ALONE_NAME = "base"
 """Name given to the base when it is checked on its own (a scenario's name is its key)."""
 
@@ -92,6 +96,15 @@ class ScenarioFile(BaseModel):
         if problem:
             raise ValueError(f"baseline: {problem}")
         return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: Any) -> dict[str, Any]:
+        """The fields, less those of :data:`OMITTED_AT_DEFAULT` that hold their defaults."""
+        data = handler(self)
+        for name in OMITTED_AT_DEFAULT:
+            if name in data and data[name] == type(self).model_fields[name].default:
+                del data[name]
+        return data
 
     @field_validator("headline_metric")
     @classmethod

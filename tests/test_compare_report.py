@@ -100,6 +100,10 @@ def test_headline_metric_is_validated():
         == "gmv"
     with pytest.raises(ValidationError, match="did you mean 'orders'"):
         ScenarioFile.model_validate({**TINY, "headline_metric": "order"})
+    # left out of dumps at their defaults (published identities hash the dump), kept when set
+    assert "headline_metric" not in ScenarioFile.model_validate(TINY).model_dump()
+    dumped = ScenarioFile.model_validate({**TINY, "posterior_draws": 4}).model_dump()
+    assert dumped["posterior_draws"] == 4
 
 
 def test_report_opens_with_decision_summary_and_has_no_nan(tmp_path):
