@@ -158,8 +158,10 @@ def test_scenario_spec_lays_draw_under_explicit_parameters():
     assert posterior_seed(0) != posterior_seed(1)  # seed 0 is a valid master seed
 
 
+@pytest.mark.slow  # three comparisons and a process pool: ~35-45 s on 2 busy cores
 def test_posterior_draws_same_on_serial_and_processes(tmp_path):
-    scen = ScenarioFile.model_validate(TINY)
+    scen = ScenarioFile.model_validate({**TINY, "base": {**TINY["base"], "n_consumers": 800,
+                                                         "horizon_days": 15}})
     post = _posterior_csv(tmp_path)
     serial = run_comparison(scen, tmp_path / "serial", show_progress=False, posterior=2,
                             posterior_file=post, backend="serial")
