@@ -10,6 +10,8 @@ A scenario file is YAML::
       warehouse: {sellers: {entrant: {levers: {overseas_warehouse: {regions: [BR]}}}}}
     replications: 10
     master_seed: 2026
+    headline_metric: orders               # optional: the question's headline metric
+    posterior_draws: 10                   # optional: one posterior parameter draw per replication
 
 Each scenario is the base deep-merged with its patch; ``sellers`` in a patch is a mapping from
 seller name to that seller's patch. Every scenario is validated completely (fields, ranges,
@@ -24,8 +26,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
+from simulation.metrics import METRIC_NAMES
 from simulation.spec import (
     MarketSpec,
     Problem,
@@ -38,6 +50,12 @@ from simulation.spec import (
     suggestion,
 )
 
+DEFAULT_HEADLINE_METRIC = "orders"
+"""The headline metric of a scenario file that names none: orders, the volume every lever
+aims at (profit is always reported beside it)."""
+OMITTED_AT_DEFAULT = ("headline_metric", "posterior_draws", "posterior_file")
+"""Fields a dump leaves out while they hold their defaults: they came after published results
+whose identities hash a scenario file's dump, which stay valid for files that do not use them."""
 BASE_ALONE_NAME = "base"
 """Name given to the base when it is checked on its own (a scenario's name is its key)."""
 
@@ -64,6 +82,12 @@ class ScenarioFile(BaseModel):
     replications: int = Field(10, ge=1, le=10_000)
     master_seed: int = Field(2026, ge=0)
     metrics: list[str] | None = Field(None, description="metrics in the report; None: all")
+    headline_metric: str = Field(DEFAULT_HEADLINE_METRIC,
+                                 description="the question's headline metric (a model metric)")
+    posterior_draws: int | None = Field(
+        None, ge=1, le=10_000, description="replications each with its own posterior parameter "
+                                           "draw (None: the profile's point values)")
+    posterior_file: str | None = Field(None, description="posterior CSV (None: the shipped one)")
     _plain: bool = PrivateAttr(default=False)
 
     @model_validator(mode="after")
@@ -72,6 +96,24 @@ class ScenarioFile(BaseModel):
         if problem:
             raise ValueError(f"baseline: {problem}")
         return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: Any) -> dict[str, Any]:
+        """The fields, less those of :data:`OMITTED_AT_DEFAULT` that hold their defaults."""
+        data = handler(self)
+        for name in OMITTED_AT_DEFAULT:
+            if name in data and data[name] == type(self).model_fields[name].default:
+                del data[name]
+        return data
+
+    @field_validator("headline_metric")
+    @classmethod
+    def _known_metric(cls, value: str) -> str:
+        if value not in METRIC_NAMES:
+            hint = suggestion(value, list(METRIC_NAMES), list_if_none=False)
+            raise ValueError(f"{value!r} is not a model metric" + (f"; {hint}" if hint else "")
+                             + " (the metrics: simulation.metrics.METRIC_NAMES)")
+        return value
 
     @property
     def baseline_name(self) -> str:

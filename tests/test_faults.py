@@ -470,7 +470,8 @@ def test_scenario_names_never_become_paths(tmp_path):
     assert {p.name for p in files_under(out)} == {
         "runs.parquet", "timeseries.parquet", "comparison.csv", "differences.csv",
         "report.md", "metrics_by_scenario.png", "metrics_by_region.png", "differences.png",
-        "timeseries.png", "manifest.json"}
+        "timeseries.png", "manifest.json", "pnl.csv", "pnl_differences.csv",
+        "pnl_differences.png"}
     assert set(result["table"]["scenario"]) == {"baseline", *names}
 
 

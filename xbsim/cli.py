@@ -181,19 +181,36 @@ def compare(
     spec: Annotated[Path, typer.Argument(help="scenario file (YAML)")],
     out: Annotated[Path, typer.Option(help="output folder")] = Path("results/compare"),
     replications: Annotated[int | None, typer.Option(min=1, help="runs per scenario")] = None,
+    posterior: Annotated[int | None, typer.Option(
+        min=1, help="N replications, each with its own posterior parameter draw (common to "
+                    "every scenario): intervals then hold parameter uncertainty too")] = None,
+    posterior_file: Annotated[Path | None, typer.Option(
+        help="posterior CSV (default: the scenario file's, else simulation/data/posterior.csv)")]
+    = None,
+    backend: Annotated[str, typer.Option(help="where replications run: serial or processes "
+                                              "(identical results)")] = "serial",
+    workers: Annotated[int | None, typer.Option(min=1, help="worker processes (processes)")]
+    = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
 ) -> None:
     """Compare scenarios with common random numbers: CI table, paired differences, report."""
     from experiments.compare import run_comparison
     from experiments.scenarios import load_scenarios
 
-    def go() -> None:
+    def go() -> dict:
         scen = load_scenarios(spec)
-        run_comparison(scen, out, replications, show_progress=not quiet)
-        typer.echo(f"wrote {out}/comparison.csv, differences.csv, report.md (+ figures), "
-                   "runs.parquet, timeseries.parquet, manifest.json")
+        return run_comparison(scen, out, replications, show_progress=not quiet,
+                              posterior=posterior, posterior_file=posterior_file,
+                              backend=backend, workers=workers)
 
-    _guard(go)
+    result = _guard(go)
+    n = int(result["table"]["n"].max()) if len(result["table"]) else 0
+    if n < 2:
+        typer.echo("xbsim compare: warning: one replication per scenario: no confidence "
+                   "intervals or tests are possible (use --replications 2 or more)", err=True)
+    typer.echo(f"intervals: {result['intervals']}")
+    typer.echo(f"wrote {out}/report.md (+ figures), comparison.csv, differences.csv, pnl.csv, "
+               "pnl_differences.csv, runs.parquet, timeseries.parquet, manifest.json")
 
 
 EXIT_INTERRUPTED = 130
