@@ -864,12 +864,18 @@ class ConsumerPopulation:
         if any_live:
             u += (p.live_excitement_utility * is_live * self.culture["impulse"][r])[:, None]
         # Regular occasions consider trusted, known sellers; a live occasion only the
-        # streamer, an invitation only the inviting seller (the friend vouches for it: trust
-        # enters through the utility, not as a gate).
-        known = self.aware[rows, s_of] & (trust >= thr)
+        # streamer (impulse: trust enters through the utility, not as a gate); an invitation
+        # only the inviting seller, and only if the invitee trusts it enough: the friend's
+        # vouching arrives as trust with the invitation's share (word_of_mouth), it does not
+        # lift the gate. (Without the gate, invitations sold to every wary consumer and
+        # viral_referral multiplied Korea's orders 8.5 times: docs/LEVER_SCAN.md.)
+        trusted = trust >= thr
+        known = self.aware[rows, s_of] & trusted
         restricted = live_seller >= 0
         if any_live or restricted.any():
-            known = np.where(restricted[:, None], s_of[None, :] == live_seller[:, None], known)
+            only = s_of[None, :] == live_seller[:, None]
+            invitation = (restricted & ~is_live)[:, None]
+            known = np.where(restricted[:, None], only & (~invitation | trusted), known)
         known &= offers.available[:, r].T
         u[~known] = -np.inf
         return u

@@ -99,8 +99,9 @@ class PerAgentConsumer(mesa.Agent):
         else:
             occasion = False
         restricted = -1
+        invitation = False
         if not occasion and i in invited:
-            occasion, restricted = True, invited[i]
+            occasion, restricted, invitation = True, invited[i], True
         if not occasion:
             if i not in live:
                 return
@@ -115,8 +116,9 @@ class PerAgentConsumer(mesa.Agent):
             s = int(offers.seller[a])
             trust = float(pop.trust[i, s])
             allowed = bool(offers.available[a, r])
-            if restricted >= 0:
-                allowed = allowed and s == restricted
+            if restricted >= 0:  # an invitation still needs trust; a live-stream does not
+                allowed = allowed and s == restricted and (
+                    not invitation or trust >= pop.trust_thr[i])
             else:
                 allowed = allowed and bool(pop.aware[i, s]) and trust >= pop.trust_thr[i]
             if not allowed:
