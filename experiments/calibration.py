@@ -20,7 +20,6 @@ generation and ends with the posterior of an uninterrupted run.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -227,7 +226,7 @@ class Target:
 
 
 def standardised(value: float, target: Target, undefined_z: float) -> float:
-    """z of one simulated level: (x - centre) / half-width; a ceiling counts only above v.
+    """Z of one simulated level: (x - centre) / half-width; a ceiling counts only above v.
 
     >>> t = Target("k", "l", "q", "US", "band", 0.6, 0.8)
     >>> round(standardised(0.9, t, 3.0), 9), standardised(float("nan"), t, 3.0)
@@ -331,7 +330,8 @@ class LevelModel:
     targets: tuple[Target, ...]
 
     def __call__(self, pars: Mapping[str, float]) -> dict[str, float]:
-        seed = int(np.random.randint(SEED_BOUND))
+        """The level statistics of one run at ``pars``."""
+        seed = int(np.random.randint(SEED_BOUND))  # noqa: NPY002 (pyabc's global state)
         return simulate_levels(self.cfg, {k: float(pars[k]) for k in self.cfg.names},
                                self.targets, seed)
 
@@ -350,6 +350,7 @@ class LevelDistance:
     undefined_z: float
 
     def __call__(self, x: Mapping[str, float], x0: Mapping[str, float]) -> float:
+        """Distance of simulated levels ``x`` to the bands (``x0`` is implied by them)."""
         return distance(x, self.targets, self.undefined_z)
 
 
@@ -362,7 +363,7 @@ def _particle_task(payload: tuple[bytes, int]) -> tuple[Any, int]:
     """One particle: seed numpy and random from the task's seed, simulate until accepted."""
     blob, seed = payload
     simulate_one = cloudpickle.loads(blob)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (pyabc samples from the global state)
     random.seed(seed)
     from pyabc.population import Sample
 
@@ -387,7 +388,8 @@ def _make_sampler(mapper: Mapper) -> Any:
     class SeededMappingSampler(Sampler):
         def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,
                                     all_accepted=False, ana_vars=None):
-            seeds = np.random.randint(SEED_BOUND, size=n).tolist()
+            """Accept n particles: one seeded task per particle, in map order."""
+            seeds = np.random.randint(SEED_BOUND, size=n).tolist()  # noqa: NPY002
             blob = cloudpickle.dumps(simulate_one)
             results = mapper(_particle_task, [(blob, int(s)) for s in seeds])
             sample = self._create_empty_sample()
@@ -443,8 +445,15 @@ def generation_seed(seed: int, t: int) -> int:
 
 def config_hash(cfg: CalibrationConfig, targets: Sequence[Target], population_size: int
                 ) -> str:
-    """Identity of a calibration: a folder holding another one is refused, not mixed."""
-    text = json.dumps({"cfg": cfg.model_dump(mode="json"), "pop": population_size,
+    """Identity of a calibration: a folder holding another one is refused, not mixed.
+
+    The number of generations and the stopping rule are left out: generation t depends only on
+    (seed, t) and the history before it, so raising ``generations`` continues the same run.
+    """
+    fixed = cfg.model_dump(mode="json", exclude={"predictive", "recovery"})
+    fixed["abc"] = {k: v for k, v in fixed["abc"].items()
+                    if k not in ("generations", "min_acceptance_rate")}
+    text = json.dumps({"cfg": fixed, "pop": population_size,
                        "targets": [t.__dict__ for t in targets]}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -498,7 +507,7 @@ def run_abc(cfg: CalibrationConfig, targets: Sequence[Target], folder: Path,
         if t > 0 and _acceptance(pyabc.History(db), t - 1, pop) < cfg.abc.min_acceptance_rate:
             break
         seed = generation_seed(cfg.abc.seed, t)
-        np.random.seed(seed)
+        np.random.seed(seed)  # noqa: NPY002 (pyabc's perturbation uses the global state)
         random.seed(seed)
         eps = [math.inf] + [_median_distance(pyabc.History(db), s) for s in range(t)]
         abc = pyabc.ABCSMC(model, prior, dist, population_size=pop,
@@ -607,7 +616,7 @@ def predictive_check(cfg: CalibrationConfig, targets: Sequence[Target], post: Po
                      "quantity": t.quantity, "kind": t.kind, "band_lo": t.lo,
                      "band_hi": t.hi, "figure": figure,
                      "sim_median": float(np.median(ok)) if len(ok) else math.nan,
-                     "sim_ci90_lo": lo, "sim_ci90_hi": hi, "draws_defined": int(len(ok)),
+                     "sim_ci90_lo": lo, "sim_ci90_hi": hi, "draws_defined": len(ok),
                      "covered": bool(covered), "figure_inside": bool(inside)})
     return pd.DataFrame(rows)
 
@@ -670,9 +679,9 @@ def run_calibration(cfg: CalibrationConfig, out: Path, backend: str = "serial",
                     log: Callable[[str], None] | None = None) -> CalibrationResult:
     """Calibrate on the levels, write the outputs into ``out``; adopt if asked.
 
-    Args:
-        adopt_to: (calibrated_parameters.yaml, posterior.csv) paths to write the median and
-            the posterior to (``--adopt``: the package's data files); None writes neither.
+    ``adopt_to`` = (calibrated_parameters.yaml, posterior.csv) paths to write the median and
+    the posterior to (``--adopt``: the package's data files); None writes neither.
+    ``after_generation`` is called with each finished generation (tests inject faults there).
     """
     out = Path(out)
     targets = build_targets(cfg, levels_file)
@@ -796,6 +805,12 @@ LIMITS: dict[str, str] = {
     "first_exposure_via_friend": "friends' shares rarely come first: word of mouth needs "
     "buyers who share, and one entrant's buyers are few; a denser sharing network or a "
     "market-wide (all sellers') word-of-mouth channel would be needed",
+    "touches_before_first_purchase": "no prior combination brings it near the band: trust, "
+    "not interest, is the binding stage, and the per-touch trust gains (`kol_trust_gain`, "
+    "`wom_trust_gain`, `live_trust_gain`) are not free parameters here",
+    "catalog_delivery_days": "the hub's processing days (free) are only part of the gap: "
+    "the shipped-parcel days add processing, customs and lost parcels to the catalog's "
+    "transit days; whether the catalog figure already includes them needs checking",
     "fraud_rate_baseline": "no free parameter acts on it: attempt rates come from the region "
     "catalog and screening from the payment providers",
     "trusting_share": "the survey counts users who trust recommendations in general; the "
@@ -877,11 +892,3 @@ def render_recovery(cfg: CalibrationConfig, table: pd.DataFrame) -> str:
         *_md_table(per), "", "## All pairs", "", *_md_table(table), "",
     ]
     return "\n".join(lines)
-
-
-def write_csv_rows(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Rows as CSV (header from the first row)."""
-    with path.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)

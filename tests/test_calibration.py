@@ -162,6 +162,17 @@ def test_killed_calibration_resumes_to_the_uninterrupted_posterior(tmp_path):
     pd.testing.assert_frame_equal(resumed.generations, whole.generations, check_exact=True)
 
 
+def test_more_generations_continue_the_same_run(tmp_path):
+    """Raising the budget of generations on a finished folder continues it, no restart."""
+    short, longer = tiny_config(generations=2), tiny_config(generations=3)
+    with open_mapper("serial") as mapper:
+        whole = run_abc(longer, build_targets(longer), tmp_path / "whole", mapper)
+        run_abc(short, build_targets(short), tmp_path / "grown", mapper)
+        grown = run_abc(longer, build_targets(longer), tmp_path / "grown", mapper)
+    assert grown.resumed_from == 2
+    pd.testing.assert_frame_equal(grown.posterior, whole.posterior, check_exact=True)
+
+
 def test_a_folder_of_another_calibration_is_refused(tmp_path):
     with open_mapper("serial") as mapper:
         cfg = tiny_config(generations=1)
