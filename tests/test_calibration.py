@@ -236,3 +236,12 @@ def test_recovery_covers_most_truths(tmp_path):
     assert len(table) == 5 * len(cfg.names)
     assert (tmp_path / "recovery.md").is_file() and (tmp_path / "manifest.json").is_file()
     assert table["covered"].mean() >= 0.8
+
+
+@pytest.mark.slow
+def test_dask_gives_the_serial_posterior(tmp_path):
+    """A local dask cluster (client map + gather) reproduces the serial posterior exactly."""
+    cfg = tiny_config()
+    a = run_calibration(cfg, tmp_path / "serial", backend="serial")
+    b = run_calibration(cfg, tmp_path / "dask", backend="dask", workers=2)
+    pd.testing.assert_frame_equal(a.abc.posterior, b.abc.posterior, check_exact=True)
