@@ -87,6 +87,15 @@ QUANTITIES: tuple[Quantity, ...] = (
              "payment to door over delivered parcels only (metric `mean_delivery_days`; "
              "shown for reference, not checked: it leaves lost and late parcels out)"),
     Quantity("margin", "share of GMV", "profit / GMV (ledger profit over paid order value)"),
+    Quantity("touches_before_first_purchase", "touches per first purchase",
+             "ads, KOL posts, live-streams and friends' shares a buyer received before her "
+             "first purchase (metric `touches_before_first_purchase`)"),
+    Quantity("first_exposure_friend_share", "share of first purchases",
+             "first purchases whose buyer first met the seller through a friend's share or "
+             "invitation (metrics `first_exposure_wom_share` + `first_exposure_referral_share`)"),
+    Quantity("live_viewer_share_bound", "share of online consumers",
+             "live-streams watched / online consumers: an upper bound on the share of online "
+             "consumers who watched one of the seller's live-streams (a viewer may watch twice)"),
 )
 QUANTITY_NAMES: tuple[str, ...] = tuple(q.name for q in QUANTITIES)
 
@@ -191,6 +200,11 @@ def run_quantities(result: RunResult) -> pd.DataFrame:
     out["delivery_days"] = wide["mean_shipped_parcel_days"]
     out["delivered_days"] = wide["mean_delivery_days"]
     out["margin"] = _ratio(wide["profit"], pd.Series(gmv, index=wide.index))
+    out["touches_before_first_purchase"] = wide["touches_before_first_purchase"]
+    out["first_exposure_friend_share"] = (wide["first_exposure_wom_share"]
+                                          + wide["first_exposure_referral_share"])
+    live_views = wide["live_views_per_consumer"] * consumers.reindex(wide.index)
+    out["live_viewer_share_bound"] = _ratio(live_views, online.reindex(wide.index))
     return out[list(QUANTITY_NAMES)]
 
 
@@ -259,7 +273,7 @@ def _fmt(x: float, quantity: str) -> str:
     if not math.isfinite(x):
         return "–"
     if quantity in ("customer_acquisition_cost", "delivery_days", "delivered_days",
-                    "orders_per_1k_online"):
+                    "orders_per_1k_online", "touches_before_first_purchase"):
         return f"{x:.1f}"
     return f"{x:.3f}"
 
@@ -281,9 +295,7 @@ def summary_lines(checks: pd.DataFrame) -> list[str]:
     aw = regional[regional["quantity"] == "awareness"]["model"]
     if len(aw):
         lines.append(f"- `awareness` (no public figure): {aw.min():.2f} to {aw.max():.2f} "
-                     f"across regions after the horizon; for scale, shopping live-streams of all "
-                     f"sellers reach 0.44 of internet users in Southeast Asia in a year "
-                     f"(live_shopping_reach_sea, not measured by the model).")
+                     f"across regions after the horizon.")
     return lines
 
 

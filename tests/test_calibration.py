@@ -1,195 +1,247 @@
-"""Calibration: deterministic objective, a toy fit that improves, file round trip, bounds."""
+"""Calibration on levels (ABC-SMC): pure pieces by hand, then determinism, resume, isolation.
+
+The seeded runs use a tiny market (three regions, a few hundred consumers, 40 days) and a
+budget of a handful of particles, so each takes seconds; the recovery test is slow-marked.
+"""
 
 from __future__ import annotations
 
-import json
+import builtins
+import io
+import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
-import yaml
-from typer.testing import CliRunner
 
 from experiments.calibration import (
     CalibrationConfig,
-    CalibrationError,
-    Objective,
-    fit,
+    CalibrationStopped,
+    Target,
+    build_targets,
+    distance,
+    generation_seed,
     load_calibration_config,
-    objective_value,
+    open_mapper,
+    posterior_summary,
+    pseudo_targets,
+    run_abc,
     run_calibration,
-    run_out_of_sample,
-    write_calibrated_parameters,
+    run_recovery,
+    standardised,
+    strong_pairs,
+    weighted_correlations,
 )
-from experiments.runner import replication_seeds
-from experiments.validation import load_facts, parse_facts
-from simulation.parameters import PRIOR_DEFAULTS, ModelParameters
-from simulation.profiles import profile_parameter_table
-from simulation.spec import load_spec
-from xbsim.cli import app
+from experiments.posterior import Posterior, load_posterior
+from simulation.parameters import load_calibration
 
-TINY_MARKET = {"regions": ["BR", "ID"], "n_consumers": 1_200, "horizon_days": 30,
-               "sellers": [{"name": "entrant"}]}
-
-# A fact the toy calibration can hit exactly: the share of green consumers is drawn from
-# green_willing_share at set-up (no simulated days), so the objective is cheap and smooth.
-GREEN_FACT = {"id": "green_share", "claim": "35% would pay a green premium", "source": "a test",
-              "metric": "share_willing_to_pay_green_premium",
-              "target": {"kind": "level", "baseline": {"value": 0.35, "band": [0.3, 0.4]}}}
-DAYS_FACT = {"id": "ow_days", "claim": "local stock delivers faster", "source": "a test",
-             "lever": {"overseas_warehouse": {"regions": ["BR", "ID"]}},
-             "metric": "mean_delivery_days",
-             "target": {"kind": "absolute_change", "band": [-30.0, -1.0], "unit": "days"}}
+FACTS = Path(__file__).resolve().parent.parent / "experiments" / "validation" / "facts.yaml"
+TINY_MARKET = {"regions": ["US", "DE", "ID"], "consumers_per_region": 300, "horizon_days": 40}
 
 
-def _facts(*facts):
-    return parse_facts({"market": TINY_MARKET, "replications": 2, "master_seed": 9,
-                        "facts": list(facts)})
+def tiny_config(population: int = 6, generations: int = 2, **abc) -> CalibrationConfig:
+    """The shipped config on a tiny market and budget."""
+    d = load_calibration_config().model_dump()
+    d["market"] = dict(TINY_MARKET)
+    d["abc"].update(population_size=population, generations=generations, **abc)
+    d["predictive"]["draws"] = 3
+    d["recovery"].update(truths=5, population_size=6, generations=2)
+    return CalibrationConfig.model_validate(d)
 
 
-def _config(**over):
-    data = {"parameters": {"green_willing_share": {"prior": [0.05, 0.95]},
-                           "trust_threshold": {"prior": [0.3, 0.5]}},
-            "fit": ["green_share"], "replications": 1, "master_seed": 4,
-            "optimiser": {"popsize": 2, "maxiter": 1, "seed": 1, "init": "latinhypercube"},
-            "max_evaluations": 50}
-    data.update(over)
-    return CalibrationConfig.model_validate(data)
+# --------------------------------------------------------------------------- pure pieces
+
+def test_standardised_level_by_hand():
+    band = Target("k", "l", "q", "US", "band", 0.60, 0.80)  # centre 0.70, half-width 0.10
+    assert standardised(0.75, band, 3.0) == pytest.approx(0.5)
+    assert standardised(0.55, band, 3.0) == pytest.approx(-1.5)
+    ceiling = Target("k", "l", "q", "DE", "ceiling", 0.0, 0.40)  # scale 0.20
+    assert standardised(0.10, ceiling, 3.0) == 0.0
+    assert standardised(0.50, ceiling, 3.0) == pytest.approx(0.5)
+    assert standardised(math.nan, band, 3.0) == 3.0
 
 
-def test_shipped_calibration_config_is_consistent():
+def test_distance_is_root_mean_square_of_z():
+    targets = [Target("a", "l", "q", "US", "band", 0.0, 2.0),   # centre 1, scale 1
+               Target("b", "l", "q", "US", "band", 10.0, 14.0)]  # centre 12, scale 2
+    # z = 3 and -1 -> sqrt((9 + 1) / 2)
+    assert distance({"a": 4.0, "b": 10.0}, targets, 3.0) == pytest.approx(math.sqrt(5.0))
+
+
+def test_pseudo_targets_centre_on_simulated_values_and_drop_undefined():
+    t = [Target("a", "l", "q", "US", "ceiling", 0.0, 0.4), Target("b", "l", "q", "US", "band",
+                                                                  0.1, 0.3)]
+    out = pseudo_targets(t, {"a": 0.1, "b": math.nan})
+    assert len(out) == 1
+    assert (out[0].kind, out[0].centre, out[0].scale) == ("band", pytest.approx(0.1),
+                                                          pytest.approx(0.2))
+
+
+def test_targets_cover_every_fitted_level_and_pool_global_figures():
     cfg = load_calibration_config()
-    facts = load_facts()
-    ids = {f.id for f in facts.facts}
-    assert 4 <= len(cfg.parameters) <= 8
-    assert set(cfg.fit) <= ids
-    assert cfg.split is not None
-    assert set(cfg.split.fit) <= ids and set(cfg.split.holdout) <= ids
-    assert not set(cfg.split.fit) & set(cfg.split.holdout)
-    assert cfg.master_seed != facts.master_seed  # validation runs on other seeds
+    targets = build_targets(cfg)
+    assert {t.level for t in targets} == set(cfg.levels)
+    keys = {t.key for t in targets}
+    assert {"fraud_rate_baseline@all", "touches_before_first_purchase@all",
+            "return_rate_us@US", "return_rate_de@DE", "cart_abandonment_emerging@ID",
+            "live_shopping_reach_sea@ID", "catalog_delivery_days@MX"} <= keys
+    assert "cart_abandonment_developed@ID" not in keys
+    assert all(t.kind == "ceiling" for t in targets if t.level == "cross_border_buyer_share")
 
 
-def test_objective_is_deterministic_for_fixed_seeds():
-    facts = _facts(DAYS_FACT)
-    seeds = replication_seeds(3, 1)
-    x = [0.4]
-    first = Objective(facts, ["trust_threshold"], seeds)(np.array(x))
-    again = Objective(facts, ["trust_threshold"], seeds)(np.array(x))
-    assert first == again
-    assert np.isfinite(first)
-    other = Objective(facts, ["trust_threshold"], replication_seeds(4, 1))(np.array(x))
-    assert other != first  # the seeds matter, so fixing them is what makes it deterministic
+def test_config_rejects_every_bad_prior_at_once(tmp_path):
+    text = Path(load_calibration_config.__globals__["CALIBRATION_CONFIG"]).read_text()
+    text = text.replace("prior: [0.2, 0.6]", "prior: [0.2, 1.5]").replace(
+        "prior: [0.05, 0.6]", "prior: [0.6, 0.05]")
+    path = tmp_path / "cal.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError) as info:
+        load_calibration_config(path)
+    msg = str(info.value)
+    assert "trust_threshold.prior: [0.2, 1.5] outside the declared range [0.05, 0.95]" in msg
+    assert "share_rate.prior: lower bound 0.6 must be below upper bound 0.05" in msg
 
 
-def test_objective_value_sums_squared_band_distances():
-    facts = _facts(GREEN_FACT)
-    obj = Objective(facts, ["green_willing_share"], replication_seeds(1, 2))
-    value, results = obj.evaluate([0.45])
-    share = results[0].rows[0]["estimate"]
-    assert value == pytest.approx(((share - 0.35) / 0.05) ** 2)
-    assert objective_value(results) == value
+def test_posterior_summary_and_identifiability_by_hand():
+    cfg = tiny_config()
+    x = np.linspace(0.2, 0.6, 101)  # the whole trust_threshold prior, uniform weights
+    y = 2.0 * x  # interest_touches perfectly correlated with it
+    post = Posterior(("trust_threshold", "interest_touches"), np.column_stack([x, y]),
+                     np.full(101, 1 / 101))
+    s = posterior_summary(cfg, post).set_index("parameter")
+    assert s.loc["trust_threshold", "median"] == pytest.approx(0.4)
+    assert s.loc["trust_threshold", "width_ratio"] == pytest.approx(1.0, abs=0.03)
+    assert not s.loc["trust_threshold", "pinned_down"]
+    assert s.loc["interest_touches", "pinned_down"]  # 0.72 wide of a 6.5-wide prior
+    pairs = strong_pairs(weighted_correlations(post))
+    assert pairs == [("trust_threshold", "interest_touches", pytest.approx(1.0))]
 
 
-def test_toy_calibration_improves_the_objective(tmp_path):
-    facts = _facts(GREEN_FACT)
-    result = fit(facts, _config())
-    assert result.objective_at_defaults > 25  # declared default 0.68 is 6 half-widths away
-    assert result.objective < result.objective_at_defaults / 4
-    assert 0.2 < result.best["green_willing_share"] < 0.5
-    assert result.history[0]["green_willing_share"] == PRIOR_DEFAULTS["green_willing_share"]
-    assert result.evaluations == len(result.history) > 1
+def test_generation_seed_depends_on_seed_and_generation_only():
+    assert generation_seed(0, 1) == generation_seed(0, 1)
+    assert len({generation_seed(0, 0), generation_seed(0, 1), generation_seed(1, 0)}) == 3
 
 
-def test_budget_stops_the_search():
-    result = fit(_facts(GREEN_FACT), _config(), max_evaluations=1)
-    assert result.stopped_by == "budget"
-    assert result.evaluations == 1  # only the declared defaults
+# --------------------------------------------------------------------------- seeded runs
+
+def _posterior(folder: Path) -> pd.DataFrame:
+    return pd.read_csv(folder / "posterior.csv")
 
 
-def test_budget_is_a_count_of_evaluations_so_the_fit_is_the_same_on_any_machine():
-    first = fit(_facts(GREEN_FACT), _config(), max_evaluations=3)
-    again = fit(_facts(GREEN_FACT), _config(), max_evaluations=3)
-    assert first.stopped_by == again.stopped_by == "budget"
-    assert first.evaluations == again.evaluations == 3
-    assert first.best == again.best
-    assert [h["objective"] for h in first.history] == [h["objective"] for h in again.history]
+def test_serial_and_processes_give_the_same_posterior(tmp_path):
+    cfg = tiny_config()
+    a = run_calibration(cfg, tmp_path / "serial", backend="serial")
+    b = run_calibration(cfg, tmp_path / "processes", backend="processes", workers=2)
+    pd.testing.assert_frame_equal(a.abc.posterior, b.abc.posterior, check_exact=True)
+    pd.testing.assert_frame_equal(a.predictive, b.predictive, check_exact=True)
+    assert _posterior(tmp_path / "serial").equals(_posterior(tmp_path / "processes"))
+    for name in ("report.md", "parameters.csv", "predictive.csv", "corner.png",
+                 "calibrated_parameters.yaml", "manifest.json", "abc.db"):
+        assert (tmp_path / "serial" / name).is_file(), name
+    # the posterior is a distribution, not the prior: later generations narrowed it
+    assert (a.summary["width_ratio"] < 1.0).any()
 
 
-def test_calibrated_file_round_trip_sets_defaults(tmp_path):
-    facts = _facts(GREEN_FACT)
-    target = tmp_path / "calibrated.yaml"
-    cfg = _config(optimiser={"popsize": 2, "maxiter": 0, "seed": 1, "init": "latinhypercube"})
-    run = run_calibration(facts, cfg, tmp_path / "fit", write_to=target)
-    assert run.written == target
-    data = yaml.safe_load(target.read_text())
-    assert set(data["parameters"]) == {"green_willing_share", "trust_threshold"}
-    prov = data["provenance"]
-    assert prov["facts_fitted"] == ["green_share"] and prov["seeds"] == run.fit.seeds
-    assert prov["objective"] <= prov["objective_at_declared_defaults"]
-    assert {"date", "git_commit"} <= set(prov)
-    for name in ("fit_report.json", "fit_report.md", "history.csv", "convergence.png",
-                 "manifest.json"):
-        assert (tmp_path / "fit" / name).exists(), name
-    report = json.loads((tmp_path / "fit" / "fit_report.json").read_text())
-    assert report["objective_calibrated"] == run.fit.objective
+def test_killed_calibration_resumes_to_the_uninterrupted_posterior(tmp_path):
+    cfg = tiny_config(generations=3)
+    targets = build_targets(cfg)
 
-    # the written set is a profile a spec can name; declared defaults are untouched
-    spec = load_spec({"profile": str(target), "parameters": {"beta_price": 1.5}})
-    assert spec.parameters.green_willing_share == data["parameters"]["green_willing_share"]
-    assert spec.parameters.trust_threshold == data["parameters"]["trust_threshold"]
-    assert spec.parameters.beta_price == 1.5  # the spec's own value wins over the profile
-    table = {r.name: r for r in profile_parameter_table(str(target))}
-    assert table["green_willing_share"].calibrated and not table["beta_price"].calibrated
-    assert ModelParameters().trust_threshold == PRIOR_DEFAULTS["trust_threshold"]
+    def kill_after_first(t: int) -> None:
+        if t == 1:
+            raise CalibrationStopped("injected fault after generation 1")
+
+    with open_mapper("serial") as mapper:
+        whole = run_abc(cfg, targets, tmp_path / "whole", mapper)
+        with pytest.raises(CalibrationStopped):
+            run_abc(cfg, targets, tmp_path / "killed", mapper, after_generation=kill_after_first)
+        resumed = run_abc(cfg, targets, tmp_path / "killed", mapper)
+    assert resumed.resumed_from == 2
+    assert len(resumed.generations) == len(whole.generations) == 3
+    pd.testing.assert_frame_equal(resumed.posterior, whole.posterior, check_exact=True)
+    pd.testing.assert_frame_equal(resumed.generations, whole.generations, check_exact=True)
 
 
-def test_priors_outside_the_declared_range_are_rejected(tmp_path):
-    with pytest.raises(ValueError, match=r"parameters\.trust_threshold: prior \[0\.01, 0\.5\] "
-                                         r"lies outside the declared range"):
-        _config(parameters={"trust_threshold": {"prior": [0.01, 0.5]}})
-    bad = tmp_path / "cal.yaml"
-    bad.write_text(yaml.safe_dump({
-        "parameters": {"beta_delivery": {"prior": [0.5, 25.0]},
-                       "kols_per_region": {"prior": [10, 20]},
-                       "not_a_parameter": {"prior": [0, 1]}},
-        "fit": ["overseas_warehouse_repurchase"]}))
-    with pytest.raises(CalibrationError) as err:
-        load_calibration_config(bad)
-    message = str(err.value)
-    assert "parameters.beta_delivery" in message and "[0.0, 20.0]" in message
-    assert "parameters.kols_per_region: an integer parameter" in message
-    assert "parameters.not_a_parameter: not a model parameter" in message
-    with pytest.raises(CalibrationError, match=r"parameters\.trust_threshold"):
-        write_calibrated_parameters(tmp_path / "x.yaml", {"trust_threshold": 2.0}, {})
+def test_more_generations_continue_the_same_run(tmp_path):
+    """Raising the budget of generations on a finished folder continues it, no restart."""
+    short, longer = tiny_config(generations=2), tiny_config(generations=3)
+    with open_mapper("serial") as mapper:
+        whole = run_abc(longer, build_targets(longer), tmp_path / "whole", mapper)
+        run_abc(short, build_targets(short), tmp_path / "grown", mapper)
+        grown = run_abc(longer, build_targets(longer), tmp_path / "grown", mapper)
+    assert grown.resumed_from == 2
+    pd.testing.assert_frame_equal(grown.posterior, whole.posterior, check_exact=True)
 
 
-def test_unfittable_or_unknown_facts_are_rejected():
-    facts = load_facts()
-    with pytest.raises(CalibrationError, match=r"green_premium_share.*by construction"):
-        fit(facts, _config(fit=["green_premium_share"]))
-    with pytest.raises(CalibrationError, match="no fact 'nope'"):
-        fit(facts, _config(fit=["nope"]))
+def test_a_folder_of_another_calibration_is_refused(tmp_path):
+    with open_mapper("serial") as mapper:
+        cfg = tiny_config(generations=1)
+        run_abc(cfg, build_targets(cfg), tmp_path, mapper)
+        other = tiny_config(generations=1, seed=7)
+        with pytest.raises(ValueError, match="holds another calibration"):
+            run_abc(other, build_targets(other), tmp_path, mapper)
 
 
-def test_cli_calibrate_bad_config_exits_2(tmp_path):
-    bad = tmp_path / "cal.yaml"
-    bad.write_text(yaml.safe_dump({"parameters": {"trust_threshold": {"prior": [0.0, 0.5]}},
-                                   "fit": ["overseas_warehouse_repurchase"]}))
-    result = CliRunner().invoke(app, ["calibrate", "--config", str(bad), "--out",
-                                      str(tmp_path / "o")])
-    assert result.exit_code == 2
-    assert "parameters.trust_threshold" in result.output
+def test_effect_fact_bands_cannot_change_the_calibrated_profile(tmp_path, monkeypatch):
+    """Calibration never reads facts.yaml: with the file unreadable the posterior is equal."""
+    cfg = tiny_config()
+    first = run_calibration(cfg, tmp_path / "a", adopt_to=(tmp_path / "a.yaml",
+                                                             tmp_path / "a.csv"))
+    real_open = builtins.open
+    opened: list[str] = []
+
+    def guarded_open(file, *args, **kwargs):
+        if Path(str(file)).name == FACTS.name:
+            opened.append(str(file))
+            raise PermissionError(f"facts are off limits to calibration: {file}")
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded_open)
+    monkeypatch.setattr(io, "open", guarded_open)  # what Path.open / read_text call
+    second = run_calibration(cfg, tmp_path / "b", adopt_to=(tmp_path / "b.yaml",
+                                                              tmp_path / "b.csv"))
+    monkeypatch.undo()
+    assert opened == []
+    pd.testing.assert_frame_equal(first.abc.posterior, second.abc.posterior, check_exact=True)
+    assert load_calibration(tmp_path / "a.yaml") == load_calibration(tmp_path / "b.yaml")
+    assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text()
+
+
+def test_adopted_profile_is_the_posterior_median_with_provenance(tmp_path):
+    cfg = tiny_config()
+    res = run_calibration(cfg, tmp_path / "out", adopt_to=(tmp_path / "cal.yaml",
+                                                           tmp_path / "post.csv"))
+    values = load_calibration(tmp_path / "cal.yaml")
+    assert values == pytest.approx(dict(zip(res.summary["parameter"], res.summary["median"],
+                                            strict=True)))
+    import yaml
+
+    prov = yaml.safe_load((tmp_path / "cal.yaml").read_text())["provenance"]
+    assert prov["levels_fitted"] == cfg.levels and prov["effects_fitted"] == []
+    assert {"run_id", "budget", "seed", "date", "git_commit"} <= set(prov)
+    post = load_posterior(tmp_path / "post.csv")
+    assert post.names == tuple(cfg.names)
+    assert post.median() == pytest.approx(values)
 
 
 @pytest.mark.slow
-def test_out_of_sample_reports_both_halves(tmp_path):
-    facts = _facts(GREEN_FACT, DAYS_FACT)
-    cfg = _config(split={"fit": ["green_share"], "holdout": ["ow_days"]},
-                  optimiser={"popsize": 2, "maxiter": 1, "seed": 1, "init": "latinhypercube"})
-    run = run_out_of_sample(facts, cfg, tmp_path / "oos")
-    assert run.fit.fitted == ["green_share"]
-    assert {r.fact.id for r in run.calibrated} == {"green_share", "ow_days"}
-    assert {r.fact.id for r in run.defaults} == {"green_share", "ow_days"}
-    report = (tmp_path / "oos" / "fit_report.md").read_text()
-    assert "holdout" in report and "ow_days" in report
-    assert (tmp_path / "oos" / "validation_calibrated" / "report.md").exists()
-    assert (tmp_path / "oos" / "validation_declared_defaults" / "forest.png").exists()
+def test_recovery_covers_most_truths(tmp_path):
+    """Five truths from the prior on a small market: the 90% intervals cover >= 80% of pairs."""
+    d = tiny_config().model_dump()
+    d["market"] = {"regions": ["US", "DE", "ID"], "consumers_per_region": 1000,
+                   "horizon_days": 90}
+    d["recovery"].update(population_size=30, generations=2)
+    cfg = CalibrationConfig.model_validate(d)
+    table = run_recovery(cfg, tmp_path)
+    assert len(table) == 5 * len(cfg.names)
+    assert (tmp_path / "recovery.md").is_file() and (tmp_path / "manifest.json").is_file()
+    assert table["covered"].mean() >= 0.8
+
+
+@pytest.mark.slow
+def test_dask_gives_the_serial_posterior(tmp_path):
+    """A local dask cluster (client map + gather) reproduces the serial posterior exactly."""
+    cfg = tiny_config()
+    a = run_calibration(cfg, tmp_path / "serial", backend="serial")
+    b = run_calibration(cfg, tmp_path / "dask", backend="dask", workers=2)
+    pd.testing.assert_frame_equal(a.abc.posterior, b.abc.posterior, check_exact=True)

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from experiments.calibration import DEFAULT_OUTPUT, load_calibration_config
+from experiments.calibration import DEFAULT_OUTPUT, POSTERIOR_OUTPUT, load_calibration_config
 from experiments.scenarios import ScenarioError, load_scenarios
 from experiments.sweep import load_sweep
 from experiments.validation import load_facts
@@ -175,7 +175,7 @@ DUPLICATED = {
               "replications: 2\nfacts:\n  - id: a\n    claim: x\n    claim: y\n", 5, 4, "claim"),
     "calibration config": (load_calibration_config,
                            "parameters:\n  trust_threshold: {prior: [0.3, 0.5]}\n"
-                           "  trust_threshold: {prior: [0.2, 0.4]}\nfit: [a]\n", 3, 2,
+                           "  trust_threshold: {prior: [0.2, 0.4]}\nlevels: [a]\n", 3, 2,
                            "trust_threshold"),
 }
 
@@ -236,23 +236,27 @@ def test_run_without_scenario_says_which_it_runs(tmp_path):
     assert wrong.exit_code == 2 and "did you mean 'warehouse'?" in wrong.output
 
 
-def test_calibrate_writes_into_out_unless_told_to_adopt(tmp_path, monkeypatch):
+def test_calibrate_adopts_only_when_told(tmp_path, monkeypatch):
+    import pandas as pd
+
     import experiments.calibration
 
-    seen: list[Path | None] = []
+    seen: list = []
 
-    def fake_run(facts, cfg, out, ids, evaluations, replications, write_to, log=None):
-        seen.append(write_to)
-        fit = SimpleNamespace(objective_at_defaults=2.0, objective=1.0, evaluations=1,
-                              seconds=1.0, stopped_by="test", best={"trust_threshold": 0.4})
-        return SimpleNamespace(fit=fit, written=write_to)
+    def fake_run(cfg, out, backend, workers, scheduler, adopt_to=None, log=None):
+        seen.append(adopt_to)
+        summary = pd.DataFrame([{"parameter": "trust_threshold", "median": 0.4, "ci90_lo": 0.3,
+                                 "ci90_hi": 0.5, "prior_lo": 0.2, "prior_hi": 0.6}])
+        run = SimpleNamespace(generations=[0], total_simulations=1, resumed_from=0)
+        return SimpleNamespace(abc=run, summary=summary,
+                               predictive=pd.DataFrame({"covered": [True]}),
+                               written=adopt_to[0] if adopt_to else None)
 
     monkeypatch.setattr(experiments.calibration, "run_calibration", fake_run)
-    out, mine = tmp_path / "cal", tmp_path / "mine.yaml"
     runner = CliRunner()
-    for options in ([], ["--adopt"], ["--write", str(mine)], ["--dry-run"]):
-        result = runner.invoke(app, ["calibrate", "--out", str(out), "--quiet", *options])
+    for options in ([], ["--adopt"]):
+        result = runner.invoke(app, ["calibrate", "--out", str(tmp_path), "--quiet", *options])
         assert result.exit_code == 0, result.output
-    assert seen == [out / "calibrated_parameters.yaml", DEFAULT_OUTPUT, mine, None]
-    clash = runner.invoke(app, ["calibrate", "--out", str(out), "--adopt", "--dry-run"])
-    assert clash.exit_code == 2 and len(seen) == 4
+    assert seen == [None, (DEFAULT_OUTPUT, POSTERIOR_OUTPUT)]
+    result = runner.invoke(app, ["calibrate", "--adopt", "--recovery"])
+    assert result.exit_code == 2 and "choose one of --adopt and --recovery" in result.output

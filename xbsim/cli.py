@@ -417,90 +417,70 @@ def plausibility(
     typer.echo(f"wrote {out}")
 
 
-CALIBRATED_SET_NAME = "calibrated_parameters.yaml"
-"""File name of the calibrated set ``xbsim calibrate`` writes into its --out folder."""
-
-
 @app.command()
 def calibrate(
-    out: Annotated[Path, typer.Option(help="folder for the fit report")]
-    = Path("results/calibration"),
+    out: Annotated[Path | None, typer.Option(
+        help="results folder (default: results/calibration, with --recovery "
+             "results/calibration/recovery); rerun on the same folder to resume")] = None,
     config: Annotated[Path | None, typer.Option(
         help="calibration settings YAML (default: experiments/validation/calibration.yaml)")]
     = None,
-    facts: Annotated[Path | None, typer.Option(
-        help="your own facts YAML, merged with the shipped facts by id")] = None,
-    shipped: Annotated[bool, typer.Option(
-        "--shipped/--no-shipped", help="include the shipped facts")] = True,
-    only: Annotated[list[str] | None, typer.Option(
-        help="fit only these fact ids (repeat or comma-separate; default: the config's)")]
-    = None,
-    replications: Annotated[int | None, typer.Option(
-        min=1, help="common seeds per arm in the objective")] = None,
-    max_evaluations: Annotated[int | None, typer.Option(
-        min=1, help="objective evaluations allowed (a count, not a time: the same fit on "
-                    "any machine)")] = None,
-    out_of_sample: Annotated[bool, typer.Option(
-        help="fit on the config's split 'fit' half and validate both halves (writes no "
-             "defaults)")] = False,
-    write: Annotated[Path | None, typer.Option(
-        help="where to write the calibrated set (default: OUT/calibrated_parameters.yaml)")]
-    = None,
+    backend: Annotated[str, typer.Option(help="where runs execute: serial, processes, dask")]
+    = "serial",
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="worker processes (default: CPUs; processes and local dask)")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="address of a running dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
     adopt: Annotated[bool, typer.Option(
-        help="write the calibrated set into the package (simulation/data/"
-             "calibrated_parameters.yaml), making it the model's defaults")] = False,
-    dry_run: Annotated[bool, typer.Option(
-        help="write the fit report only, not the calibrated set")] = False,
-    quiet: Annotated[bool, typer.Option(help="no line per evaluation")] = False,
+        help="write the posterior median to simulation/data/calibrated_parameters.yaml (the "
+             "`calibrated` profile) and the posterior to simulation/data/posterior.csv")]
+    = False,
+    recovery: Annotated[bool, typer.Option(
+        help="recovery test: calibrate on levels simulated at known parameter sets and "
+             "report how often the 90% interval covers the truth")] = False,
+    quiet: Annotated[bool, typer.Option(help="no line per generation")] = False,
 ) -> None:
-    """Fit declared free parameters to stylized facts (differential evolution, with a budget)."""
-    import yaml
-
+    """Fit the free parameters to the LEVEL patterns only (ABC-SMC; effects are never fitted)."""
     from experiments.calibration import (
         DEFAULT_OUTPUT,
+        POSTERIOR_OUTPUT,
         load_calibration_config,
         run_calibration,
-        run_out_of_sample,
+        run_recovery,
     )
-    from experiments.validation import load_facts
 
-    def log(rec: dict) -> None:
+    def log(line: str) -> None:
         if not quiet:
-            typer.echo(f"evaluation {rec['evaluation']:4d}: objective {rec['objective']:.4g} "
-                       f"({rec['seconds']:.0f} s)")
+            typer.echo(line)
 
-    if sum((adopt, write is not None, dry_run)) > 1:
-        fail("choose one of --adopt, --write and --dry-run")
-    # The package's defaults change only when asked to (--adopt); by default the calibrated
-    # set goes beside the fit report.
-    write_to = (None if dry_run else write if write is not None
-                else DEFAULT_OUTPUT if adopt else out / CALIBRATED_SET_NAME)
-
-    def go():
-        try:
-            chosen = load_facts(facts, shipped=shipped)
-            cfg = load_calibration_config(config)
-        except yaml.YAMLError as e:
-            raise ValueError(f"not valid YAML: {e}") from None
-        if out_of_sample:
-            return run_out_of_sample(chosen, cfg, out, max_evaluations, replications,
-                                     show_progress=not quiet, log=log)
-        return run_calibration(chosen, cfg, out, _split_ids(only), max_evaluations,
-                               replications, write_to, log=log)
-
-    result = _guard(go)
-    fit = result.fit
-    typer.echo(f"objective {fit.objective_at_defaults:.4g} at the declared defaults -> "
-               f"{fit.objective:.4g} after {fit.evaluations} evaluations "
-               f"({fit.seconds / 60:.1f} min, stopped by {fit.stopped_by})")
-    for name, value in fit.best.items():
-        typer.echo(f"  {name:32} {value:.4g}")
-    written = getattr(result, "written", None)
-    typer.echo(f"wrote {out}/fit_report.md, fit_report.json, history.csv, convergence.png, "
-               "manifest.json" + (f"; calibrated set {written}" if written else ""))
-    if written and Path(written).resolve() != DEFAULT_OUTPUT.resolve():
-        typer.echo("the model's defaults are unchanged: make this set the defaults with "
-                   f"--adopt, or run a spec with `profile: {written}`")
+    if adopt and recovery:
+        fail("choose one of --adopt and --recovery")
+    folder = out if out is not None else Path(
+        "results/calibration/recovery" if recovery else "results/calibration")
+    cfg = _guard(lambda: load_calibration_config(config))
+    if recovery:
+        table = _guard(lambda: run_recovery(cfg, folder, backend, workers, scheduler, log=log))
+        typer.echo(f"recovery: the 90% interval covers the truth in "
+                   f"{int(table['covered'].sum())} of {len(table)} parameter-truth pairs; "
+                   f"wrote {folder}/recovery.md, recovery.csv, manifest.json")
+        return
+    result = _guard(lambda: run_calibration(
+        cfg, folder, backend, workers, scheduler,
+        adopt_to=(DEFAULT_OUTPUT, POSTERIOR_OUTPUT) if adopt else None, log=log))
+    run = result.abc
+    typer.echo(f"{len(run.generations)} generations, {run.total_simulations} simulations"
+               + (f" (resumed after generation {run.resumed_from - 1})"
+                  if run.resumed_from else ""))
+    for r in result.summary.itertuples():
+        typer.echo(f"  {r.parameter:28} {r.median:.4g} [{r.ci90_lo:.4g}, {r.ci90_hi:.4g}] "
+                   f"prior [{r.prior_lo:g}, {r.prior_hi:g}]")
+    pred = result.predictive
+    typer.echo(f"posterior predictive: {int(pred['covered'].sum())} of {len(pred)} level "
+               f"statistics covered; wrote {folder}/report.md")
+    if result.written:
+        typer.echo(f"adopted: {result.written} and {POSTERIOR_OUTPUT}")
+    else:
+        typer.echo("the calibrated profile is unchanged: adopt this posterior with --adopt")
 
 
 figures_app = typer.Typer(help="Published figures: list, build, verify.",
