@@ -836,7 +836,9 @@ _fmt = fmt_value
 
 
 def fmt_interval(low: float, high: float, kind: str, n: int) -> str:
-    """``[low, high]``, or why there is none (one replication; undefined)."""
+    """``[low, high]``, or why there is none (no data; one replication; undefined)."""
+    if n == 0:
+        return "(no interval: no data)"
     if n < 2:
         return f"({NO_INTERVAL})"
     if not (np.isfinite(low) and np.isfinite(high)):

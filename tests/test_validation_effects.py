@@ -122,6 +122,7 @@ def test_formatting_never_prints_nan():
     assert fmt_value(0.012, "level") == "1.200%"
     assert fmt_interval(math.nan, math.nan, "relative", 1) == f"({NO_INTERVAL})"
     assert fmt_interval(-0.1, 0.2, "relative", 3) == "[-10.0%, +20.0%]"
+    assert fmt_interval(math.nan, math.nan, "contrast", 0) == "(no interval: no data)"
 
 
 def test_new_metrics_are_known():
