@@ -1,25 +1,28 @@
-"""Validation against stylized facts: does the model reproduce what the literature reports.
+"""Validation on effects the calibration never saw: does the model reproduce what levers do.
 
-Each fact (``experiments/validation/facts.yaml``, extensible with a user's own file) names a
-lever, a metric and a target band. For every fact the baseline market and the same market with
-the lever switched on run with the same replication seeds (common random numbers); the model's
-effect gets a 95% confidence interval and is compared with the band. Baseline and treatment
-runs are cached by (spec, seed), so facts sharing a market (or a lever) share their runs.
+Each effect (``experiments/validation/facts.yaml``: the project's copy of every effect pattern,
+with its source, extensible with a user's own file) names a market, a lever, a metric and a
+band. The baseline market and the same market with the lever switched on run with common
+replications: replication i of both arms uses the same seed and, with ``--posterior N``, the
+same parameter set drawn from the calibration's posterior (common draws), so an effect's CI
+holds seed noise and, with draws, what we do not know about the parameters.
 
-Effects:
+Estimates (95% intervals):
 
-* ``relative``: ratio of means minus one, mean(T) / mean(B) - 1. Its CI is a paired delta
-  method on the log ratio: per seed i the linearised value z_i = T_i / mean(T) - B_i / mean(B)
-  has standard error sd(z) / sqrt(n), and the interval exp(log ratio +- t_{n-1} se) - 1. The
-  ratio of means is used rather than the mean of per-seed ratios, which is biased upward
-  when the baseline is noisy (Jensen), and the pairing keeps the common-random-number gain.
+* ``relative``: ratio of means minus one, mean(T) / mean(B) - 1, with a paired delta-method
+  CI on the log ratio (per replication z_i = T_i / mean(T) - B_i / mean(B), se = sd(z) /
+  sqrt(n), t quantile). Reported only where the baseline mean is positive and its own CI
+  excludes 0; otherwise the row shows the absolute difference (signed quantities such as
+  profit are never turned into a percentage).
 * ``absolute_change``: mean paired difference T_i - B_i with a t interval.
-* ``level``: each arm's mean with a t interval (e.g. fraud rate with and without the lever).
+* ``level``: each arm's mean; rates and shares get a logit-scale interval (inside [0, 1]).
+* ``contrast``: within one arm, metric vs a reference metric (e.g. referred vs other
+  customers' repurchase), the same paired ratio as ``relative``.
 
-A fact passes when its point estimate lies inside the band (each arm for level facts); the
-table also says whether the CI overlaps the band. A fact marked ``input_parameter`` is
-reproduced by construction: the model takes the figure as an input, and validation only
-checks that the measured share matches it.
+An effect passes when its estimate lies in the band (each row of it); the table says apart
+whether the whole CI lies inside. Effects marked ``identity`` (the model takes the figure as
+an input) are shown but not counted as evidence. One replication gives estimates without
+intervals and a warning. Nothing here is fitted: calibration fits levels only.
 """
 
 from __future__ import annotations
@@ -45,13 +48,14 @@ from pydantic import (
 )
 from scipy import stats
 
-from experiments.intervals import CONFIDENCE, t_interval
+from experiments.intervals import CONFIDENCE
 from experiments.manifest import atomic_write_text, build_manifest, spec_hash, write_manifest
 from experiments.plotting import new_figure
+from experiments.posterior import POSTERIOR_FILE, load_posterior
 from experiments.runner import replication_seeds, run_spec
 from experiments.scenarios import merge_patch
 from simulation.levers import Levers
-from simulation.metrics import METRIC_NAMES
+from simulation.metrics import METRIC_NAMES, RATE_METRICS
 from simulation.model import MarketModel
 from simulation.spec import MarketSpec, check_region_references, format_validation_error
 from simulation.yaml_loading import load_yaml_file
@@ -156,7 +160,25 @@ class LevelTarget(BaseModel):
         return self
 
 
-Target = Annotated[RelativeTarget | AbsoluteTarget | LevelTarget, Field(discriminator="kind")]
+class ContrastTarget(BaseModel):
+    """Within one arm: mean(metric) / mean(reference_metric) - 1, paired by replication."""
+
+    model_config = _STRICT
+
+    kind: Literal["contrast"]
+    reference_metric: str = Field(min_length=1, description="the comparison group's metric")
+    arm: Literal["baseline", "treatment"] = "treatment"
+    effect: float | None = None
+    band: OrderedBand
+
+    @model_validator(mode="after")
+    def _inside(self) -> ContrastTarget:
+        _value_in_band(self.effect, self.band, "effect")
+        return self
+
+
+Target = Annotated[RelativeTarget | AbsoluteTarget | LevelTarget | ContrastTarget,
+                   Field(discriminator="kind")]
 
 
 class Fact(BaseModel):
@@ -177,13 +199,21 @@ class Fact(BaseModel):
     mechanism: list[str] = Field(default_factory=list, description="metrics shown as the path")
     input_parameter: str | None = Field(
         None, description="parameter the model takes this figure from (reproduced by construction)")
+    identity: str | None = Field(
+        None, min_length=1,
+        description="why the figure is an input of the model (shown, not counted as evidence)")
     note: str = ""
     limitation: str = Field("", description="known reason the model may miss the fact")
 
     @property
+    def is_identity(self) -> bool:
+        """True when the model takes the figure as an input (nothing to reproduce)."""
+        return self.identity is not None or self.input_parameter is not None
+
+    @property
     def by_construction(self) -> bool:
-        """True when the model takes the fact as an input (nothing to reproduce)."""
-        return self.input_parameter is not None
+        """Alias of :attr:`is_identity` (older name)."""
+        return self.is_identity
 
 
 class FactsFile(BaseModel):
@@ -193,7 +223,10 @@ class FactsFile(BaseModel):
 
     version: int = 1
     market: dict[str, Any] = Field(default_factory=dict)
-    replications: int = Field(10, ge=2, le=10_000)
+    replications: int = Field(10, ge=1, le=10_000)
+    posterior_draws: int = Field(
+        0, ge=0, le=10_000,
+        description="default of --posterior: draws (one per replication); 0 = seed noise only")
     master_seed: int = Field(20260404, ge=0)
     facts: list[Fact] = Field(min_length=1)
 
@@ -240,12 +273,19 @@ def fact_problems(fact: Fact) -> list[str]:
     if bad:
         problems.append(f"mechanism: unknown metric(s) {bad}; known: {list(METRIC_NAMES)}")
     target = fact.target
-    needs_lever = not isinstance(target, LevelTarget) or target.treatment is not None
+    if isinstance(target, ContrastTarget) and target.reference_metric not in METRIC_NAMES:
+        problems.append(f"target.reference_metric: unknown metric {target.reference_metric!r}")
+    if isinstance(target, LevelTarget):
+        needs_lever = target.treatment is not None
+    elif isinstance(target, ContrastTarget):
+        needs_lever = target.arm == "treatment"
+    else:
+        needs_lever = True
     if needs_lever and not fact.lever:
         problems.append(f"lever: a {target.kind} target with a treatment arm needs a lever "
                         "to switch on")
     if not needs_lever and fact.lever:
-        problems.append("lever: a baseline-only level target has no treatment arm; remove "
+        problems.append("lever: a baseline-only target has no treatment arm; remove "
                         "the lever or give a treatment band")
     if fact.metric in POPULATION_MEASURES and needs_lever:
         problems.append(f"target: {fact.metric} is a population trait; give only a "
@@ -385,12 +425,20 @@ def fact_specs(facts: FactsFile, fact: Fact, parameters: Mapping[str, float] | N
 # --- statistics --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Estimate:
-    """A point estimate with its 95% confidence interval and the number of paired seeds."""
+    """A point estimate with its 95% interval (NaN when undefined) and the replications used."""
 
     value: float
     ci_low: float
     ci_high: float
     n: int
+
+
+NO_INTERVAL = "no interval: one replication"
+"""What the report prints instead of an interval when there is a single replication."""
+
+
+def _t_quantile(n: int) -> float:
+    return float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1))
 
 
 def _paired(base: Sequence[float], treat: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -402,10 +450,37 @@ def _paired(base: Sequence[float], treat: Sequence[float]) -> tuple[np.ndarray, 
     return b[keep], t[keep]
 
 
+def mean_interval(values: Sequence[float]) -> Estimate:
+    """Mean of the finite values with a t interval (NaN bounds below two values)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    n = len(v)
+    if n == 0:
+        return Estimate(math.nan, math.nan, math.nan, 0)
+    mean = float(v.mean())
+    if n < 2:
+        return Estimate(mean, math.nan, math.nan, 1)
+    half = _t_quantile(n) * float(np.std(v, ddof=1)) / math.sqrt(n)
+    return Estimate(mean, mean - half, mean + half, n)
+
+
+def baseline_clear_of_zero(base: Sequence[float]) -> bool:
+    """True when the baseline mean is positive and its 95% interval excludes 0.
+
+    A relative change is reported only then: near a zero or negative baseline a ratio is
+    unstable or has the wrong sign (profit -100 -> -200 is "+100%"). One replication: the
+    mean must be positive.
+    """
+    est = mean_interval(base)
+    if not np.isfinite(est.value) or est.value <= 0:
+        return False
+    return est.n < 2 or est.ci_low > 0
+
+
 def relative_effect(base: Sequence[float], treat: Sequence[float]) -> Estimate:
     """Ratio of means minus one with a paired delta-method CI on the log ratio.
 
-    Per seed the linearised log ratio is z_i = T_i / mean(T) - B_i / mean(B); the interval is
+    Per replication z_i = T_i / mean(T) - B_i / mean(B); the interval is
     exp(log(mean T / mean B) +- t_{n-1, 0.975} sd(z) / sqrt(n)) - 1. NaN when a mean is not
     positive (a ratio of means of signed quantities has no log).
     """
@@ -415,14 +490,13 @@ def relative_effect(base: Sequence[float], treat: Sequence[float]) -> Estimate:
         return Estimate(math.nan, math.nan, math.nan, 0)
     mb, mt = float(b.mean()), float(t.mean())
     if mb <= 0 or mt <= 0:
-        point = mt / mb - 1.0 if mb != 0 else math.nan
-        return Estimate(point, math.nan, math.nan, n)
-    log_ratio = math.log(mt / mb)
+        return Estimate(math.nan, math.nan, math.nan, n)
     if n < 2:
         return Estimate(mt / mb - 1.0, math.nan, math.nan, n)
     z = t / mt - b / mb
     se = float(np.std(z, ddof=1)) / math.sqrt(n)
-    q = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1))
+    q = _t_quantile(n)
+    log_ratio = math.log(mt / mb)
     return Estimate(mt / mb - 1.0, math.exp(log_ratio - q * se) - 1.0,
                     math.exp(log_ratio + q * se) - 1.0, n)
 
@@ -430,21 +504,41 @@ def relative_effect(base: Sequence[float], treat: Sequence[float]) -> Estimate:
 def absolute_change(base: Sequence[float], treat: Sequence[float]) -> Estimate:
     """Mean paired difference treatment - baseline with a t interval."""
     b, t = _paired(base, treat)
-    mean, lo, hi = t_interval(t - b)
-    return Estimate(mean, lo, hi, len(b))
+    return mean_interval(t - b)
 
 
-def level(values: Sequence[float]) -> Estimate:
-    """Mean of one arm with a t interval."""
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    mean, lo, hi = t_interval(v)
-    return Estimate(mean, lo, hi, len(v))
+def rate_interval(values: Sequence[float]) -> Estimate:
+    """Mean of rates in [0, 1] with a logit-scale t interval, so it stays inside [0, 1].
+
+    Delta method: se(logit m) = se(m) / (m (1 - m)); the bounds are the inverse logit of
+    logit(m) -+ t se. A mean of exactly 0 or 1 (every replication the same) gets [m, m].
+    """
+    est = mean_interval(values)
+    m = est.value
+    if est.n < 2 or not np.isfinite(m):
+        return est
+    if m <= 0.0 or m >= 1.0:
+        return Estimate(m, m, m, est.n)
+    se = (est.ci_high - m) / _t_quantile(est.n)
+    centre = math.log(m / (1.0 - m))
+    half = _t_quantile(est.n) * se / (m * (1.0 - m))
+    return Estimate(m, 1.0 / (1.0 + math.exp(-(centre - half))),
+                    1.0 / (1.0 + math.exp(-(centre + half))), est.n)
+
+
+def level(values: Sequence[float], rate: bool = False) -> Estimate:
+    """Mean of one arm: a logit interval for rates and shares, else a t interval."""
+    return rate_interval(values) if rate else mean_interval(values)
 
 
 def in_band(x: float, band: tuple[float, float]) -> bool:
     """True when ``x`` lies in the closed band (False for NaN)."""
     return bool(np.isfinite(x) and band[0] <= x <= band[1])
+
+
+def ci_inside(est: Estimate, band: tuple[float, float]) -> bool:
+    """True when the whole CI lies in the band (False when there is no interval)."""
+    return in_band(est.ci_low, band) and in_band(est.ci_high, band)
 
 
 def ci_overlaps(est: Estimate, band: tuple[float, float]) -> bool:
@@ -463,7 +557,45 @@ def band_distance(x: float, band: tuple[float, float]) -> float:
     return (x - centre) / half
 
 
-# --- running the facts -------------------------------------------------------------------------
+# --- posterior draws -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Draws:
+    """Parameter sets, one per replication, and the sentence saying which interval results."""
+
+    parameters: list[dict[str, float]] | None
+    source: str
+    interval_kind: str
+
+
+def seed_noise_only(reason: str = "") -> Draws:
+    """No posterior draws: intervals show seed noise only."""
+    return Draws(None, reason, "seed noise only (the calibrated profile's point values in "
+                 "every replication)")
+
+
+def posterior_draws(n: int, seed: int, path: Path | str | None = None,
+                    note: Callable[[str], None] | None = None) -> Draws:
+    """``n`` posterior draws seeded by ``seed`` (the same for every effect and arm).
+
+    ``path=None`` reads the shipped posterior; when it does not exist yet, ``note`` is told
+    and intervals fall back to seed noise only. A path given explicitly must exist.
+    """
+    if n < 1:
+        return seed_noise_only()
+    file = Path(path) if path is not None else POSTERIOR_FILE
+    if path is None and not file.is_file():
+        reason = (f"no posterior file {file}: intervals show seed noise only (run "
+                  "`xbsim calibrate` and adopt its posterior for parameter uncertainty)")
+        if note is not None:
+            note(reason)
+        return seed_noise_only(reason)
+    posterior = load_posterior(file)
+    return Draws(posterior.draws(n, seed), str(file),
+                 f"seed noise + parameter uncertainty ({n} posterior draws from {file.name}, "
+                 "one per replication, common to both arms)")
+
+
+# --- running the effects -------------------------------------------------------------------------
 @dataclass
 class RunCache:
     """Summaries of finished runs keyed by (spec hash, seed), so arms are never run twice."""
@@ -499,7 +631,7 @@ def _value(summary: pd.DataFrame, seller: str, region: str, metric: str) -> floa
 
 @dataclass
 class FactResult:
-    """A fact's outcome: rows per tested quantity (effect, or baseline/treatment levels)."""
+    """An effect's outcome: rows per tested quantity (effect, or baseline/treatment levels)."""
 
     fact: Fact
     rows: list[dict[str, Any]]
@@ -508,22 +640,47 @@ class FactResult:
 
     @property
     def passed(self) -> bool:
-        """All tested quantities inside their bands."""
+        """All tested quantities' estimates inside their bands."""
         return all(r["pass"] for r in self.rows)
+
+    @property
+    def ci_inside(self) -> bool:
+        """All tested quantities' whole CIs inside their bands."""
+        return all(r["ci_inside_band"] for r in self.rows)
+
+
+def _replication_parameters(parameters: Mapping[str, float] | None,
+                            draw: Mapping[str, float] | None) -> dict[str, float] | None:
+    if parameters is None and draw is None:
+        return None
+    return {**dict(draw or {}), **dict(parameters or {})}
 
 
 def evaluate_fact(facts: FactsFile, fact: Fact, seeds: Sequence[int], cache: RunCache,
                   parameters: Mapping[str, float] | None = None,
-                  progress: Callable[[int], None] | None = None) -> FactResult:
-    """Run (or reuse) the fact's baseline and treatment for every seed and score them."""
-    base_spec, treat_spec = fact_specs(facts, fact, parameters)
-    seller = fact.seller or base_spec.sellers[0].name
-    region = fact.region
-    arms = {"baseline": base_spec, "treatment": treat_spec}
+                  progress: Callable[[int], None] | None = None,
+                  draws: Sequence[Mapping[str, float]] | None = None) -> FactResult:
+    """Run (or reuse) the effect's arms for every replication and score them.
+
+    Replication i of both arms uses ``seeds[i]`` and ``draws[i]`` (common draws); explicit
+    ``parameters`` and the market's own parameters win over a draw.
+    """
+    if draws is not None and len(draws) != len(seeds):
+        raise ValueError(f"draws: {len(draws)} parameter sets for {len(seeds)} replications")
+    target = fact.target
+    arms_run = _arms(fact)
+    seller = region = None
     values: dict[str, list[float]] = {"baseline": [], "treatment": []}
+    reference: list[float] = []
     mech: dict[tuple[str, str], list[float]] = {}
-    for seed in seeds:
-        for arm, spec in arms.items():
+    for i, seed in enumerate(seeds):
+        base_spec, treat_spec = fact_specs(
+            facts, fact, _replication_parameters(parameters, draws[i] if draws else None))
+        seller = fact.seller or base_spec.sellers[0].name
+        region = fact.region
+        specs = {"baseline": base_spec, "treatment": treat_spec}
+        for arm in arms_run:
+            spec = specs[arm]
             if spec is None:
                 continue
             if fact.metric in POPULATION_MEASURES:
@@ -531,51 +688,84 @@ def evaluate_fact(facts: FactsFile, fact: Fact, seeds: Sequence[int], cache: Run
                 continue
             summary = cache.summary(spec, seed)
             values[arm].append(_value(summary, seller, region, fact.metric))
+            if isinstance(target, ContrastTarget) and arm == target.arm:
+                reference.append(_value(summary, seller, region, target.reference_metric))
             for m in fact.mechanism:
                 mech.setdefault((arm, m), []).append(_value(summary, seller, region, m))
         if progress is not None:
             progress(1)
 
-    target = fact.target
-    rows: list[dict[str, Any]] = []
-    common = {"fact": fact.id, "lever": _lever_name(fact), "metric": fact.metric,
-              "kind": target.kind, "by_construction": fact.by_construction}
-
-    def row(quantity: str, est: Estimate, band: tuple[float, float], value: float | None,
-            baseline_mean: float, treatment_mean: float) -> dict[str, Any]:
-        return {**common, "quantity": quantity, "target": value, "band_low": band[0],
-                "band_high": band[1], "estimate": est.value, "ci_low": est.ci_low,
-                "ci_high": est.ci_high, "n": est.n, "baseline_mean": baseline_mean,
-                "treatment_mean": treatment_mean, "pass": in_band(est.value, band),
-                "ci_overlaps_band": ci_overlaps(est, band),
-                "distance": band_distance(est.value, band)}
-
-    bm = _nanmean(values["baseline"])
-    tm = _nanmean(values["treatment"])
-    if isinstance(target, RelativeTarget):
-        est = relative_effect(values["baseline"], values["treatment"])
-        rows.append(row("relative effect", est, target.band, target.effect, bm, tm))
-    elif isinstance(target, AbsoluteTarget):
-        est = absolute_change(values["baseline"], values["treatment"])
-        rows.append(row(f"change ({target.unit})" if target.unit else "change", est,
-                        target.band, target.change, bm, tm))
-    else:
-        for arm in ("baseline", "treatment"):
-            b = getattr(target, arm)
-            if b is not None:
-                rows.append(row(f"{arm} level", level(values[arm]), b.band, b.value, bm, tm))
-
-    per_seed = pd.DataFrame({"fact": fact.id, "seed": list(seeds),
-                             "baseline": values["baseline"],
-                             "treatment": values["treatment"] or [math.nan] * len(seeds)})
-    mech_rows = []
-    for m in fact.mechanism:
-        b_vals = mech.get(("baseline", m), [])
-        t_vals = mech.get(("treatment", m), [])
-        mech_rows.append({"fact": fact.id, "metric": m, "baseline": _nanmean(b_vals),
-                          "treatment": _nanmean(t_vals)})
+    rows = _score(fact, values, reference)
+    nan_column = [math.nan] * len(seeds)
+    per_seed = pd.DataFrame({
+        "fact": fact.id, "replication": range(len(seeds)), "seed": list(seeds),
+        "baseline": values["baseline"] or nan_column,
+        "treatment": values["treatment"] or nan_column,
+        "reference": reference or nan_column})
+    mech_rows = [{"fact": fact.id, "metric": m,
+                  "baseline": _nanmean(mech.get(("baseline", m), [])),
+                  "treatment": _nanmean(mech.get(("treatment", m), []))}
+                 for m in fact.mechanism]
     return FactResult(fact, rows, per_seed, pd.DataFrame(
         mech_rows, columns=["fact", "metric", "baseline", "treatment"]))
+
+
+def _arms(fact: Fact) -> tuple[str, ...]:
+    """The arms an effect needs (a within-arm contrast runs one arm only)."""
+    target = fact.target
+    if isinstance(target, ContrastTarget):
+        return (target.arm,)
+    if isinstance(target, LevelTarget):
+        return tuple(a for a in ("baseline", "treatment") if getattr(target, a) is not None)
+    return ("baseline", "treatment")
+
+
+def _score(fact: Fact, values: Mapping[str, list[float]], reference: list[float]
+           ) -> list[dict[str, Any]]:
+    """The table rows of one effect from its per-replication values."""
+    target = fact.target
+    common = {"fact": fact.id, "lever": _lever_name(fact), "metric": fact.metric,
+              "kind": target.kind, "identity": fact.is_identity}
+    base, treat = values["baseline"], values["treatment"]
+    two_arms = bool(base) and bool(treat)
+    diff = absolute_change(base, treat) if two_arms else Estimate(math.nan, math.nan,
+                                                                  math.nan, 0)
+
+    def row(quantity: str, est: Estimate, band: tuple[float, float],
+            value: float | None, note: str = "") -> dict[str, Any]:
+        return {**common, "quantity": quantity, "target": value, "band_low": band[0],
+                "band_high": band[1], "estimate": est.value, "ci_low": est.ci_low,
+                "ci_high": est.ci_high, "n": est.n, "baseline_mean": _nanmean(base),
+                "treatment_mean": _nanmean(treat), "difference": diff.value,
+                "difference_low": diff.ci_low, "difference_high": diff.ci_high,
+                "pass": in_band(est.value, band), "ci_inside_band": ci_inside(est, band),
+                "ci_overlaps_band": ci_overlaps(est, band),
+                "distance": band_distance(est.value, band), "note": note}
+
+    if isinstance(target, RelativeTarget):
+        if baseline_clear_of_zero(base):
+            return [row("relative effect", relative_effect(base, treat), target.band,
+                        target.effect)]
+        est = Estimate(math.nan, math.nan, math.nan, diff.n)
+        return [row("relative effect", est, target.band, target.effect,
+                    "relative change undefined: the baseline mean is not clear of 0; "
+                    "see the absolute difference")]
+    if isinstance(target, AbsoluteTarget):
+        return [row(f"change ({target.unit})" if target.unit else "change", diff,
+                    target.band, target.change)]
+    if isinstance(target, ContrastTarget):
+        own = values[target.arm]
+        if baseline_clear_of_zero(reference):
+            est = relative_effect(reference, own)
+            return [row(f"vs {target.reference_metric}", est, target.band, target.effect)]
+        return [row(f"vs {target.reference_metric}", Estimate(math.nan, math.nan, math.nan,
+                                                              len(own)),
+                    target.band, target.effect,
+                    f"undefined: {target.reference_metric} is not clear of 0")]
+    rate = fact.metric in RATE_METRICS or fact.metric in POPULATION_MEASURES
+    return [row(f"{arm} level", level(values[arm], rate), b.band, b.value)
+            for arm in ("baseline", "treatment")
+            if (b := getattr(target, arm)) is not None]
 
 
 def _nanmean(values: Sequence[float]) -> float:
@@ -591,41 +781,92 @@ def _lever_name(fact: Fact) -> str:
 def evaluate_facts(facts: FactsFile, seeds: Sequence[int],
                    parameters: Mapping[str, float] | None = None,
                    cache: RunCache | None = None,
-                   progress: Callable[[int], None] | None = None) -> list[FactResult]:
-    """Every fact of ``facts`` with the given seeds (runs shared through one cache)."""
+                   progress: Callable[[int], None] | None = None,
+                   draws: Sequence[Mapping[str, float]] | None = None) -> list[FactResult]:
+    """Every effect of ``facts`` with the given replications (runs shared through one cache)."""
     cache = cache if cache is not None else RunCache()
-    return [evaluate_fact(facts, f, seeds, cache, parameters, progress) for f in facts.facts]
+    return [evaluate_fact(facts, f, seeds, cache, parameters, progress, draws)
+            for f in facts.facts]
 
 
 def results_table(results: Sequence[FactResult]) -> pd.DataFrame:
-    """One row per tested quantity of every fact."""
+    """One row per tested quantity of every effect."""
     rows = [r for res in results for r in res.rows]
     return pd.DataFrame(rows)
 
 
+@dataclass(frozen=True)
+class Summary:
+    """The headline counts: identities are shown but never counted."""
+
+    evidence: int
+    passed: int
+    ci_inside: int
+    identities: int
+
+    def line(self) -> str:
+        """``passes / non-identity effects``, and how many have the whole CI inside."""
+        text = (f"{self.passed} / {self.evidence} effects pass (estimate inside the band); "
+                f"{self.ci_inside} / {self.evidence} have the whole 95% CI inside the band")
+        if self.identities:
+            text += f"; {self.identities} identities of an input shown apart, not counted"
+        return text + "."
+
+
+def summarise(results: Sequence[FactResult]) -> Summary:
+    """Count passes and whole-CI-inside over the effects that are not identities."""
+    evidence = [r for r in results if not r.fact.is_identity]
+    return Summary(len(evidence), sum(r.passed for r in evidence),
+                   sum(r.ci_inside for r in evidence), len(results) - len(evidence))
+
+
 # --- reporting ---------------------------------------------------------------------------------
-def _fmt(x: float, kind: str) -> str:
-    if not np.isfinite(x):
+def fmt_value(x: float, kind: str) -> str:
+    """A number as the report shows it: 'n/a' for NaN (never 'nan%')."""
+    if x is None or not np.isfinite(x):
         return "n/a"
-    if kind == "relative":
+    if kind in ("relative", "contrast"):
         return f"{x:+.1%}"
     if kind == "absolute_change":
         return f"{x:+.2f}"
     return f"{x:.3%}" if abs(x) < 1 else f"{x:.4g}"
 
 
+_fmt = fmt_value
+
+
+def fmt_interval(low: float, high: float, kind: str, n: int) -> str:
+    """``[low, high]``, or why there is none (no data; one replication; undefined)."""
+    if n == 0:
+        return "(no interval: no data)"
+    if n < 2:
+        return f"({NO_INTERVAL})"
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "(no interval: undefined)"
+    return f"[{fmt_value(low, kind)}, {fmt_value(high, kind)}]"
+
+
+def _plain(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{x:.4g}"
+
+
+def fmt_difference(x: float) -> str:
+    """A signed absolute difference in the metric's unit."""
+    return "n/a" if not np.isfinite(x) else f"{x:+.4g}"
+
+
 def verdict(row: Mapping[str, Any]) -> str:
     """A plain-words reason for a row's failure (or 'inside the band')."""
     x, lo, hi = row["estimate"], row["band_low"], row["band_high"]
     if not np.isfinite(x):
-        return "undefined: the metric had no data (empty denominator in every run)"
+        return "undefined: the metric had no data or its reference is not clear of 0"
     if lo <= x <= hi:
         return "inside the band"
     kind = row["kind"]
-    if kind in ("relative", "absolute_change"):
+    if kind in ("relative", "absolute_change", "contrast"):
         centre = (lo + hi) / 2
         if centre != 0 and np.sign(x) != np.sign(centre) and x != 0:
-            return "wrong sign: the lever moves the metric the other way"
+            return "wrong sign: the metric moves the other way"
         if abs(x) < min(abs(lo), abs(hi)):
             return "too weak: the effect is smaller than the band"
         return "too strong: the effect is larger than the band"
@@ -641,16 +882,20 @@ beyond it are drawn at the edge with an arrow and their value written out)."""
 def forest_plot(table: pd.DataFrame, path: Path, title: str = "") -> Path:
     """Forest plot of every tested quantity, on one axis scaled by its band.
 
-    Facts differ in units (relative effects, days, fraud rates, shares), so each row is drawn
-    as its distance from the band centre in band half-widths: the band is always [-1, 1]
-    (shaded), the reported figure is a green tick, and the raw estimate with its 95% CI and
-    band is written beside the row.
+    Effects differ in units (relative effects, days, fraud rates, shares), so each row is
+    drawn as its distance from the band centre in band half-widths: the band is always
+    [-1, 1] (shaded), the reported figure is a green tick, and the raw estimate with its 95%
+    CI and band is written beside the row.
     """
     fig, ax = new_figure(figsize=(11, 1.3 + 0.42 * len(table)))
     draw_forest(ax, table, title)
     path = Path(path)
     fig.savefig(path, dpi=120, bbox_inches="tight")
     return path
+
+
+def _is_identity(r: Mapping[str, Any]) -> bool:
+    return bool(r["identity"] if "identity" in r else r["by_construction"])
 
 
 def draw_forest(ax: Axes, table: pd.DataFrame, title: str = "") -> None:
@@ -663,7 +908,8 @@ def draw_forest(ax: Axes, table: pd.DataFrame, title: str = "") -> None:
     for i, (_, r) in enumerate(t.iterrows()):
         yi = n - 1 - i
         band = (r["band_low"], r["band_high"])
-        colour = "grey" if r["by_construction"] else ("tab:blue" if r["pass"] else "tab:red")
+        identity = _is_identity(r)
+        colour = "grey" if identity else ("tab:blue" if r["pass"] else "tab:red")
         lo, hi = band_distance(r["ci_low"], band), band_distance(r["ci_high"], band)
         if np.isfinite(lo) and np.isfinite(hi):
             ax.plot([np.clip(lo, -lim, lim), np.clip(hi, -lim, lim)], [yi, yi], color=colour,
@@ -677,10 +923,11 @@ def draw_forest(ax: Axes, table: pd.DataFrame, title: str = "") -> None:
             ax.plot([band_distance(target, band)] * 2, [yi - 0.3, yi + 0.3], color="tab:green",
                     lw=1.5)
         k = r["kind"]
-        status = "input" if r["by_construction"] else ("pass" if r["pass"] else "FAIL")
-        ax.text(lim * 1.1, yi, f"{_fmt(r['estimate'], k)} [{_fmt(r['ci_low'], k)}, "
-                f"{_fmt(r['ci_high'], k)}]  band [{_fmt(band[0], k)}, {_fmt(band[1], k)}]  "
-                f"{status}", va="center", fontsize=7.5, color=colour)
+        status = "identity" if identity else ("pass" if r["pass"] else "FAIL")
+        ax.text(lim * 1.1, yi, f"{fmt_value(r['estimate'], k)} "
+                f"{fmt_interval(r['ci_low'], r['ci_high'], k, int(r['n']))}  band "
+                f"[{fmt_value(band[0], k)}, {fmt_value(band[1], k)}]  {status}",
+                va="center", fontsize=7.5, color=colour)
     ax.set_yticks(np.arange(n)[::-1])
     ax.set_yticklabels([f"{r['fact']}" + (f" ({r['quantity'].split()[0]})"
                                           if r["kind"] == "level" else "")
@@ -690,113 +937,133 @@ def draw_forest(ax: Axes, table: pd.DataFrame, title: str = "") -> None:
     ax.set_xlabel("model estimate: distance from the band centre in band half-widths "
                   "(shaded band = [-1, 1]; green tick = reported figure)", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title(title or "Model effects with 95% CIs against the facts' bands "
-                 "(blue = pass, red = fail, grey = model input)", fontsize=9)
+    ax.set_title(title or "Model effects with 95% intervals against the bands "
+                 "(blue = pass, red = fail, grey = identity of an input)", fontsize=9)
+
+
+def profile_note(profile: str) -> tuple[str, list[str]]:
+    """Which parameter values the runs used, and the effects that profile's file says it fitted.
+
+    A profile fitted on an effect makes that effect no evidence; the report names them.
+    """
+    from simulation.profiles import CALIBRATED, CALIBRATED_FILE, profile_values
+
+    values = profile_values(profile)
+    if not values:
+        return (f"Parameters: profile `{profile}` = the declared defaults (no calibration "
+                "file in use).", [])
+    file = CALIBRATED_FILE if profile == CALIBRATED else Path(profile)
+    data = load_yaml_file(file) or {}
+    provenance = data.get("provenance") or {}
+    fitted = [str(f) for f in provenance.get("facts_fitted") or []]
+    shown = ", ".join(f"`{k}` = {v:.4g}" for k, v in values.items())
+    return f"Parameters: profile `{profile}` (`{file.name}`): {shown}.", fitted
+
+
+def _row_line(r: Mapping[str, Any], fitted: Sequence[str]) -> str:
+    k = r["kind"]
+    target = fmt_value(r["target"], k) if r["target"] is not None else ""
+    if _is_identity(r):
+        status = "identity (not counted)"
+    elif r["fact"] in fitted:
+        status = ("**pass**" if r["pass"] else "**FAIL**") + " (fitted: not evidence)"
+    else:
+        status = "**pass**" if r["pass"] else "**FAIL**"
+    interval = fmt_interval(r["ci_low"], r["ci_high"], k, int(r["n"]))
+    estimate = f"{fmt_value(r['estimate'], k)} {interval}"
+    if r.get("note"):
+        estimate = f"n/a ({r['note']})"
+    diff = ""
+    if np.isfinite(r["difference"]):
+        diff = (f"{fmt_difference(r['difference'])} "
+                + (f"[{fmt_difference(r['difference_low'])}, "
+                   f"{fmt_difference(r['difference_high'])}]"
+                   if np.isfinite(r["difference_low"]) else f"({NO_INTERVAL})"))
+    return (f"| `{r['fact']}` | {r['lever']} | {r['metric']} | {r['quantity']} | {target} | "
+            f"[{fmt_value(r['band_low'], k)}, {fmt_value(r['band_high'], k)}] | {estimate} | "
+            f"{diff} | {int(r['n'])} | {status} | "
+            f"{'yes' if r['ci_inside_band'] else 'no'} |")
 
 
 def report_markdown(results: Sequence[FactResult], table: pd.DataFrame, facts: FactsFile,
-                    seeds: Sequence[int], heading: str = "Validation against stylized facts",
-                    parameters_note: str = "") -> str:
-    """The validation report: summary, table, failures with reasons, mechanisms, method."""
-    tested = [r for r in results if not r.fact.by_construction]
-    inputs = [r for r in results if r.fact.by_construction]
-    passed = [r for r in tested if r.passed]
-    failed = [r for r in tested if not r.passed]
-    lines = [f"# {heading}", ""]
-    lines.append(f"**{len(passed)} of {len(tested)} facts pass** (point estimate inside the "
-                 f"band)" + (f"; {len(inputs)} more reproduced by construction (model input)"
-                             if inputs else "") + ".")
+                    seeds: Sequence[int], heading: str = "Validation on effects never fitted",
+                    parameters_note: str = "", interval_kind: str = "seed noise only",
+                    fitted: Sequence[str] = ()) -> str:
+    """The validation report: summary, table, failures with reasons, identities, method."""
+    summary = summarise(results)
+    evidence = [r for r in results if not r.fact.is_identity]
+    failed = [r for r in evidence if not r.passed]
+    identities = [r for r in results if r.fact.is_identity]
+    lines = [f"# {heading}", "", f"**{summary.line()}**", "",
+             f"Intervals: 95%, {interval_kind}; {len(seeds)} replications per arm."]
+    if len(seeds) < 2:
+        lines += ["", f"**Warning: one replication: estimates have no interval "
+                  f"({NO_INTERVAL}); run at least 2.**"]
+    overlap = [r.fact.id for r in evidence if r.fact.id in fitted]
+    if overlap:
+        lines += ["", "**Warning:** the parameter profile in use was fitted on "
+                  + ", ".join(f"`{i}`" for i in overlap)
+                  + " (its provenance says so): those rows are not out-of-sample evidence."]
     if failed:
-        lines.append("")
-        lines.append("The model does **not** reproduce: " + ", ".join(
-            f"`{r.fact.id}`" for r in failed) + " (reasons below).")
+        lines += ["", "The model does **not** reproduce: " + ", ".join(
+            f"`{r.fact.id}`" for r in failed) + " (reasons below)."]
     lines += ["", "![forest plot](forest.png)", "",
-              "| fact | lever | metric | quantity | target | band | model [95% CI] | n | "
-              "pass | CI overlaps band |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
-    for _, r in table.iterrows():
-        k = r["kind"]
-        target = _fmt(r["target"], k) if r["target"] is not None else ""
-        status = ("by construction" if r["by_construction"] else
-                  ("**pass**" if r["pass"] else "**FAIL**"))
-        lines.append(
-            f"| `{r['fact']}` | {r['lever']} | {r['metric']} | {r['quantity']} | {target} | "
-            f"[{_fmt(r['band_low'], k)}, {_fmt(r['band_high'], k)}] | "
-            f"{_fmt(r['estimate'], k)} [{_fmt(r['ci_low'], k)}, {_fmt(r['ci_high'], k)}] | "
-            f"{r['n']} | {status} | {'yes' if r['ci_overlaps_band'] else 'no'} |")
+              "| effect | lever | metric | quantity | target | band | model [95% CI] | "
+              "absolute difference T - B [95% CI] | n | pass | whole CI inside band |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [_row_line(r, fitted) for _, r in table.iterrows()]
     if failed:
-        lines += ["", "## Facts the model does not reproduce, and why", ""]
+        lines += ["", "## Effects the model does not reproduce", ""]
         for res in failed:
             f = res.fact
-            lines.append(f"### `{f.id}`: {f.claim}")
-            lines.append("")
+            lines += [f"### `{f.id}`: {f.claim}", ""]
             for r in res.rows:
                 if not r["pass"]:
-                    lines.append(f"- {r['quantity']}: {_fmt(r['estimate'], r['kind'])} "
-                                 f"against [{_fmt(r['band_low'], r['kind'])}, "
-                                 f"{_fmt(r['band_high'], r['kind'])}]: {verdict(r)}.")
-            if f.limitation:
-                lines.append(f"- Mechanism: {f.limitation}")
-            else:
-                lines.append("- No known limitation is recorded for this fact; see the "
-                             "mechanism table below.")
+                    lines.append(f"- {r['quantity']}: {fmt_value(r['estimate'], r['kind'])} "
+                                 f"against [{fmt_value(r['band_low'], r['kind'])}, "
+                                 f"{fmt_value(r['band_high'], r['kind'])}]: {verdict(r)}.")
+            lines.append(f"- Mechanism: {f.limitation}" if f.limitation else
+                         "- No known limitation is recorded; see the mechanism table.")
             lines.append("")
-    if inputs:
-        lines += ["", "## Reproduced by construction", ""]
-        for res in inputs:
-            r = res.rows[0]
-            lines.append(
-                f"- `{res.fact.id}` ({res.fact.claim}): the model takes this figure as an "
-                f"input, the parameter `{res.fact.input_parameter}`; the measured share of "
-                f"consumers with the trait is {_fmt(r['estimate'], 'level')} "
-                f"[{_fmt(r['ci_low'], 'level')}, {_fmt(r['ci_high'], 'level')}]. This checks "
-                f"the wiring, not the model's behaviour.")
+    if identities:
+        lines += ["", "## Identities of an input (shown, not counted)", ""]
+        for res in identities:
+            why = res.fact.identity or (f"the model takes this figure as the parameter "
+                                        f"`{res.fact.input_parameter}`")
+            lines.append(f"- `{res.fact.id}` ({res.fact.claim}): {why}")
     lines += ["", "## Mechanisms", "",
-              "Means over the seeds, baseline -> treatment, of the quantities each lever acts "
-              "through (all regions).", "", "| fact | metric | baseline | treatment | change |",
-              "|---|---|---|---|---|"]
+              "Means over the replications, baseline -> treatment, of the quantities each "
+              "lever acts through.", "", "| effect | metric | baseline | treatment | "
+              "absolute change |", "|---|---|---|---|---|"]
     for res in results:
         for _, m in res.mechanism.iterrows():
             b, t = m["baseline"], m["treatment"]
-            change = f"{t / b - 1:+.1%}" if np.isfinite(b) and np.isfinite(t) and b else "n/a"
-            lines.append(f"| `{res.fact.id}` | {m['metric']} | {b:.4g} | {t:.4g} | {change} |")
+            lines.append(f"| `{res.fact.id}` | {m['metric']} | {_plain(b)} | {_plain(t)} | "
+                         f"{fmt_difference(t - b)} |")
     market = facts.market
     lines += [
         "", "## Method", "",
-        f"- Market: regions {market.get('regions', 'all')}, {market.get('n_consumers', '?')} "
-        f"consumers, {market.get('horizon_days', '?')} days (facts may patch it).",
+        f"- Shared market: regions {market.get('regions', 'all')}, "
+        f"{market.get('n_consumers', '?')} consumers, {market.get('horizon_days', '?')} days; "
+        "effects that name their own market patch it.",
         f"- {len(seeds)} replications per arm, seeds from SeedSequence({facts.master_seed}); "
-        "baseline and treatment share the seeds (common random numbers) and each distinct "
-        "(spec, seed) runs once, whatever number of facts use it.",
-        "- Relative effects: ratio of means minus one; 95% CI by the paired delta method on "
-        "the log ratio (t quantile, n - 1 degrees of freedom). Absolute changes: mean paired "
-        "difference with a t interval. Levels: each arm's mean with a t interval.",
-        "- Pass: the point estimate lies inside the band (both arms for level facts). The "
-        "last column says whether the CI touches the band.",
-        "- Nothing in the model or in this check moves a metric toward its target: effects "
-        "come from the levers' mechanisms; calibration (if any) moved only declared "
-        "parameters within their ranges.",
+        "replication i of baseline and treatment uses the same seed and the same parameter "
+        "draw (common random numbers, common draws); each distinct (spec, seed) runs once.",
+        "- Relative effects: ratio of means minus one, 95% CI by the paired delta method on "
+        "the log ratio, only where the baseline mean's CI excludes 0 (otherwise the absolute "
+        "difference is the answer). Contrasts: the same ratio between two metrics of one arm. "
+        "Absolute changes and differences: mean paired difference with a t interval. Levels "
+        "of rates: logit-scale interval (inside [0, 1]); other levels: t interval.",
+        "- Pass: the estimate lies inside the band (every row of the effect). Apart: whether "
+        "the whole CI lies inside.",
+        "- Nothing is fitted to these effects: calibration fits levels only, and nothing here "
+        "moves a metric toward its band.",
     ]
     if parameters_note:
-        lines += [f"- {parameters_note}"]
+        lines.append(f"- {parameters_note}")
     lines += ["", "## Sources", ""]
-    for res in results:
-        lines.append(f"- `{res.fact.id}`: {res.fact.source}")
+    lines += [f"- `{res.fact.id}`: {res.fact.source}" for res in results]
     return "\n".join(lines) + "\n"
-
-
-def calibration_note() -> str:
-    """Which parameter values the run used (calibrated defaults or declared priors)."""
-    from simulation.parameters import PRIOR_DEFAULTS
-    from simulation.profiles import CALIBRATED_FILE, DEFAULT_PROFILE, profile_values
-
-    calibrated = profile_values(DEFAULT_PROFILE)
-    if not calibrated:
-        return "Parameters: the declared defaults (no calibration file in use)."
-    shown = ", ".join(f"`{k}` = {v:.4g} (prior {PRIOR_DEFAULTS[k]:g})"
-                      for k, v in calibrated.items())
-    return (f"Parameters: profile `{DEFAULT_PROFILE}` (from `{CALIBRATED_FILE.name}`): "
-            f"{shown}.")
 
 
 @dataclass
@@ -809,36 +1076,57 @@ class ValidationRun:
     files: list[Path]
     seconds: float
     runs: int
+    summary: Summary
+    interval_kind: str
+    warnings: list[str]
 
 
 def run_validation(facts: FactsFile, out: Path | str, replications: int | None = None,
                    parameters: Mapping[str, float] | None = None,
-                   show_progress: bool = True, heading: str = "Validation against stylized facts",
-                   command: str = "xbsim validate", parameters_note: str | None = None
-                   ) -> ValidationRun:
-    """Validate every fact; write the table, per-seed values, forest plot, report, manifest.
+                   show_progress: bool = True,
+                   heading: str = "Validation on effects never fitted",
+                   command: str = "xbsim validate", parameters_note: str | None = None,
+                   draws: Draws | None = None, profile: str | None = None) -> ValidationRun:
+    """Validate every effect; write the table, per-replication values, plot, report, manifest.
 
     Args:
-        facts: validated facts (shipped, user or merged).
+        facts: validated effects (shipped, user or merged).
         out: results folder.
-        replications: seeds per arm (default: the facts file's).
-        parameters: parameter values under the market's (default: the model's defaults).
-        show_progress: a progress bar over (fact, seed) pairs.
+        replications: replications per arm (default: the facts file's; with draws, their
+            number).
+        parameters: parameter values under the market's (default: the profile's).
+        show_progress: a progress bar over (effect, replication) pairs.
         heading: the report's title.
         command: recorded in the manifest.
         parameters_note: replaces the line on which parameters were used.
+        draws: posterior draws, one per replication (None: seed noise only).
+        profile: parameter profile of every market (default: the facts market's or the
+            model's default profile).
     """
     from tqdm import tqdm
 
+    from simulation.profiles import DEFAULT_PROFILE, profile_values
+
+    draws = draws if draws is not None else seed_noise_only()
+    if draws.parameters is not None:
+        if replications is not None and replications != len(draws.parameters):
+            raise ValueError(f"replications: {replications} but {len(draws.parameters)} "
+                             "posterior draws; with draws each replication has one (give one "
+                             "number)")
+        replications = len(draws.parameters)
+    if profile is not None:
+        facts = facts.model_copy(update={"market": {**facts.market, "profile": profile}})
+    used_profile = str(facts.market.get("profile", DEFAULT_PROFILE))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     n = replications or facts.replications
     seeds = replication_seeds(facts.master_seed, n)
     cache = RunCache()
     t0 = time.perf_counter()
-    with tqdm(total=n * len(facts.facts), unit="fact-seed", desc="validating",
+    with tqdm(total=n * len(facts.facts), unit="effect-rep", desc="validating",
               disable=not show_progress) as bar:
-        results = evaluate_facts(facts, seeds, parameters, cache, progress=bar.update)
+        results = evaluate_facts(facts, seeds, parameters, cache, progress=bar.update,
+                                 draws=draws.parameters)
     elapsed = time.perf_counter() - t0
     table = results_table(results)
     per_seed = pd.concat([r.per_seed for r in results], ignore_index=True)
@@ -847,44 +1135,72 @@ def run_validation(facts: FactsFile, out: Path | str, replications: int | None =
     atomic_write_text(files[0], table.to_csv(index=False, float_format="%.6g"))
     atomic_write_text(files[1], per_seed.to_csv(index=False, float_format="%.6g"))
     forest_plot(table, files[2])
-    note = parameters_note if parameters_note is not None else calibration_note()
-    atomic_write_text(files[3], report_markdown(results, table, facts, seeds, heading, note))
-    from simulation.profiles import DEFAULT_PROFILE, profile_values
-
+    note, fitted = profile_note(used_profile)
+    if parameters_note is not None:
+        note = parameters_note
+    atomic_write_text(files[3], report_markdown(results, table, facts, seeds, heading, note,
+                                                draws.interval_kind, fitted))
+    summary = summarise(results)
+    warnings = []
+    if n < 2:
+        warnings.append(f"one replication: estimates have no interval ({NO_INTERVAL})")
+    if draws.parameters is None and draws.source:
+        warnings.append(draws.source)
     manifest = build_manifest(
         facts, seeds, {"total": elapsed, "simulation": cache.seconds}, command=command,
-        replications=n, runs=cache.runs, profile=DEFAULT_PROFILE,
-        calibrated_parameters=profile_values(DEFAULT_PROFILE),
+        replications=n, runs=cache.runs, profile=used_profile,
+        profile_parameters=profile_values(used_profile), profile_fitted_on=fitted,
         parameters=dict(parameters) if parameters is not None else None,
-        passed=[r.fact.id for r in results if r.passed and not r.fact.by_construction],
-        failed=[r.fact.id for r in results if not r.passed],
+        interval_kind=draws.interval_kind,
+        posterior={"file": draws.source, "draws": draws.parameters}
+        if draws.parameters is not None else None,
+        summary={"evidence": summary.evidence, "passed": summary.passed,
+                 "ci_inside": summary.ci_inside, "identities": summary.identities},
+        passed=[r.fact.id for r in results if r.passed and not r.fact.is_identity],
+        failed=[r.fact.id for r in results if not r.passed and not r.fact.is_identity],
+        identities=[r.fact.id for r in results if r.fact.is_identity],
+        warnings=warnings,
     )
     files.append(write_manifest(out, manifest))
-    return ValidationRun(results, table, seeds, files, elapsed, cache.runs)
+    return ValidationRun(results, table, seeds, files, elapsed, cache.runs, summary,
+                         draws.interval_kind, warnings)
 
 
 __all__ = [
     "FACTS_FILE",
+    "NO_INTERVAL",
     "POPULATION_MEASURES",
+    "ContrastTarget",
+    "Draws",
     "Estimate",
     "Fact",
     "FactResult",
     "FactsError",
     "FactsFile",
     "RunCache",
+    "Summary",
     "absolute_change",
     "band_distance",
+    "baseline_clear_of_zero",
+    "ci_inside",
     "ci_overlaps",
     "evaluate_facts",
     "fact_specs",
+    "fmt_interval",
+    "fmt_value",
     "forest_plot",
     "in_band",
     "level",
     "load_facts",
+    "mean_interval",
     "parse_facts",
+    "posterior_draws",
+    "rate_interval",
     "relative_effect",
     "report_markdown",
     "results_table",
     "run_validation",
+    "seed_noise_only",
+    "summarise",
     "verdict",
 ]

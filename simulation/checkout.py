@@ -201,6 +201,7 @@ def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> 
     _take_payment(model, sp, rp, provider[paid], vp)
 
     first = pop.orders[cp, sp] == 0
+    second = pop.orders[cp, sp] == 1
     any_first = pop.orders[cp].sum(axis=1) == 0
     if any_first.any():
         count(model, sp[any_first], rp[any_first], Counter.NEW_CUSTOMERS)
@@ -215,10 +216,33 @@ def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> 
 
     live_commerce.pay_commissions(model, sp, rp, vp, live[paid])
     fission.settle_referrals(model, s, r, terms, paid)
+    _count_customer_kinds(model, cp, sp, rp, vp, first, second, terms, paid)
 
     # Fraud rates are reported per completed card volume (Nilson: losses per USD of volume),
     # so fraudsters arrive in proportion to paid checkouts, not to abandoned carts.
     _fraud_attempts(model, sp, rp)
+
+
+def _count_customer_kinds(model: MarketModel, cp, sp, rp, vp, first, second,
+                         terms: fission.ReferralTerms, paid) -> None:
+    """Measurement only: group-order value, first and second orders with the seller, referred.
+
+    Feeds the referred vs other customers' repurchase and the group vs solo order value
+    metrics (validation of effects); no behaviour reads these counters or the flag.
+    """
+    joined = terms.joined[paid]
+    if joined.any():
+        count(model, sp[joined], rp[joined], Counter.GROUP_GMV, vp[joined])
+    if first.any():
+        count(model, sp[first], rp[first], Counter.FIRST_WITH_SELLER)
+    referred_first = terms.referred_first[paid]
+    if referred_first.any():
+        model.fission.referred_customer[cp[referred_first], sp[referred_first]] = True
+    if second.any():
+        count(model, sp[second], rp[second], Counter.REPEATERS)
+        referred = second & model.fission.referred_customer[cp, sp]
+        if referred.any():
+            count(model, sp[referred], rp[referred], Counter.REFERRED_REPEATERS)
 
 
 def _take_payment(model: MarketModel, s, r, provider, value) -> None:

@@ -134,6 +134,9 @@ class Fission:
         n = model.population.n
         self.invited_on = np.full(n, -1, dtype=np.int32)  # day the open invitation arrived
         self.members = np.zeros(n, dtype=np.int32)  # friends who joined each sharer's group
+        # (consumer, seller): the first order with the seller was a referred one (measurement
+        # only: the referred vs other customers' repurchase metrics; nothing reads it to act)
+        self.referred_customer = np.zeros((n, len(sellers)), dtype=bool)
         self.family = np.isin(np.array(model.regions.macro_regions, dtype=object),
                               FAMILY_GROUP_BUY_REGIONS)
         self.any_programme = bool(model.referrals.active.any())

@@ -86,6 +86,11 @@ class Counter(IntEnum):
     KOL_SUSPENSIONS = 55  # KOL contracts suspended after a misfire
     LOCALISATION_SPEND = 56  # USD, content localisation (content_localisation lever)
     REFERRAL_TO_ADS = 57  # USD, referral pot overflow moved to the next day's ads
+    # Measurement only (validation of the referral and group-buy effects, issue 16):
+    GROUP_GMV = 58  # USD, value of the paid orders counted in GROUP_ORDERS
+    FIRST_WITH_SELLER = 59  # paid first orders with this seller (its new customers)
+    REPEATERS = 60  # paid second orders with this seller (customers becoming repeat buyers)
+    REFERRED_REPEATERS = 61  # ... of customers whose first order was a REFERRAL_ORDERS one
 
 
 N_COUNTERS = len(Counter)
@@ -195,6 +200,20 @@ METRICS: tuple[Metric, ...] = (
            "first purchases preceded by at least one touch of friends' invitations "
            "(referral) / new customers",
            True, "attribution"),
+    Metric("checkout_conversion_rate", "share of checkouts",
+           "paid orders / legitimate checkout attempts (started checkouts that were paid: "
+           "neither abandoned nor declined)", True, "mechanism"),
+    Metric("referred_repurchase_rate", "share of referred customers",
+           "customers whose first order with the seller was a referred one (an invited "
+           "buyer's) and who paid a second / such customers", True, "mechanism"),
+    Metric("other_repurchase_rate", "share of other customers",
+           "customers whose first order with the seller was not a referred one and who paid "
+           "a second / such customers", True, "mechanism"),
+    Metric("group_order_value", "USD per order",
+           "value of paid orders that joined a sharer's group / such orders", False,
+           "mechanism"),
+    Metric("solo_order_value", "USD per order",
+           "value of the other paid orders / the other paid orders", False, "mechanism"),
     Metric("touches_before_first_purchase", "touches per first purchase",
            "touches (ads, KOL posts, live-streams, friends' shares) a buyer received before "
            "her first purchase / new customers", False, "attribution"),
@@ -274,6 +293,11 @@ RATIO_METRICS: tuple[tuple[str, str, str], ...] = (
     ("touched_by_wom_share", "BEFORE_FIRST_WOM", "NEW_CUSTOMERS"),
     ("touched_by_referral_share", "BEFORE_FIRST_REFERRAL", "NEW_CUSTOMERS"),
     ("touches_before_first_purchase", "TOUCHES_BEFORE_FIRST", "NEW_CUSTOMERS"),
+    ("checkout_conversion_rate", "PAID", "CHECKOUTS"),
+    ("referred_repurchase_rate", "REFERRED_REPEATERS", "REFERRAL_ORDERS"),
+    ("other_repurchase_rate", "other_repeaters", "other_first"),
+    ("group_order_value", "GROUP_GMV", "GROUP_ORDERS"),
+    ("solo_order_value", "solo_gmv", "solo_orders"),
 )
 """Every metric that is a ratio, as (name, numerator, denominator): one division for all."""
 
@@ -311,7 +335,11 @@ def compute_metrics(
                   returns_and_kept=inputs["RETURNS"] + inputs["KEPT"],
                   paid_and_fraud=inputs["PAID"] + inputs["FRAUD_PASSED"],
                   resolved=inputs["DELIVERED"] + inputs["LOST"],
-                  resolution_days=inputs["DELIVERY_DAYS"] + inputs["LOST_DAYS"])
+                  resolution_days=inputs["DELIVERY_DAYS"] + inputs["LOST_DAYS"],
+                  other_repeaters=inputs["REPEATERS"] - inputs["REFERRED_REPEATERS"],
+                  other_first=inputs["FIRST_WITH_SELLER"] - inputs["REFERRAL_ORDERS"],
+                  solo_gmv=inputs["GMV"] - inputs["GROUP_GMV"],
+                  solo_orders=inputs["PAID"] - inputs["GROUP_ORDERS"])
     num = np.empty((len(RATIO_METRICS), *shape))
     den = np.empty_like(num)
     for i, (_, n, d) in enumerate(RATIO_METRICS):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -54,7 +55,7 @@ def test_shipped_facts_validate_with_sources():
     assert len(facts.facts) >= 9
     assert all(f.source.strip() for f in facts.facts)
     green = facts.fact("green_premium_share")
-    assert green.by_construction and green.input_parameter == "green_willing_share"
+    assert green.is_identity and green.input_parameter == "green_willing_share"
     regions = facts.market["regions"]
     ow = facts.fact("overseas_warehouse_repurchase").lever["overseas_warehouse"]["regions"]
     assert sorted(ow) == sorted(regions)
@@ -135,6 +136,8 @@ def test_relative_effect_drops_unpaired_nan_and_handles_zero_baseline():
     assert est.n == 3 and est.value == pytest.approx(1 / 3)
     zero = relative_effect([0.0, 0.0], [1.0, 2.0])
     assert math.isnan(zero.value)
+    # a negative baseline has no relative change (profit -100 -> -200 is not "+100%")
+    assert math.isnan(relative_effect([-100.0, -100.0], [-200.0, -200.0]).value)
 
 
 def test_absolute_change_and_level_known_answers():
@@ -192,9 +195,11 @@ def test_tiny_validation_end_to_end(tmp_path):
     share = table.set_index("fact").loc["green_share"]
     assert share["estimate"] == pytest.approx(0.68, abs=0.05) and bool(share["pass"])
     report = (tmp_path / "v" / "report.md").read_text()
-    assert "by construction" in report and "forest.png" in report
+    assert "Identities of an input" in report and "forest.png" in report
+    assert not re.search(r"\bnan\b", report.lower())
     manifest = json.loads((tmp_path / "v" / "manifest.json").read_text())
     assert manifest["seeds"] == run.seeds and manifest["runs"] == 4
+    assert manifest["identities"] == ["green_share"]
     mech = next(r for r in run.results if r.fact.id == "ow_days").mechanism
     assert mech.set_index("metric").loc["local_delivery_share", "treatment"] > 0.5
 
