@@ -21,6 +21,7 @@ import pandas as pd
 from experiments.intervals import CONFIDENCE, RELATIVE_MIN_SE_MULTIPLE, t_interval
 from experiments.manifest import atomic_write_text
 from experiments.plotting import new_figure
+from experiments.pnl import PNL_LINES
 from experiments.scenarios import ScenarioFile
 
 OUTCOMES = ("orders", "gmv", "profit", "conversion_rate", "repurchase_rate",
@@ -172,8 +173,6 @@ def decision_summary(scen: ScenarioFile, total: pd.DataFrame, d: pd.DataFrame,
 
 def pnl_table(pnl: pd.DataFrame, names: list[str]) -> str:
     """The P&L per scenario (all sellers): mean [CI] USD per line."""
-    from experiments.compare import PNL_LINES
-
     t = pnl[pnl.seller == "all"]
     rows = ["| line (USD) | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for line, _ in PNL_LINES:

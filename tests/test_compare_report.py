@@ -13,13 +13,12 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from experiments.compare import (
-    PNL_LINES,
     paired_differences,
-    pnl_lines,
     posterior_seed,
     run_comparison,
     scenario_spec,
 )
+from experiments.pnl import PNL_LINES, pnl_lines
 from experiments.posterior import PosteriorError
 from experiments.scenarios import ScenarioFile
 from simulation.ledger import N_ACCOUNTS, Account, profit_of

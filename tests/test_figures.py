@@ -111,7 +111,7 @@ def test_changed_parameter_default_fails_cli_verify_naming_the_figures(tmp_path,
     ok = runner.invoke(app, ["figures", "verify", "--root", str(tmp_path)])
     assert ok.exit_code == 0, ok.output
     # a changed default, applied the way a calibration file is at import
-    old = set_defaults({"abandon_base_rate": 0.33})
+    old = set_defaults({"abandon_missing_method_rate": 0.5})  # not a calibrated parameter
     try:
         bad = runner.invoke(app, ["figures", "verify", "--root", str(tmp_path)])
     finally:

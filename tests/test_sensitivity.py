@@ -207,7 +207,7 @@ def test_refusals_name_the_problem(sobol_folder, tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_real_model_sobol_gives_a_placebo_exactly_zero(tmp_path):
     # big enough that some points sell: a constant outcome would be skipped, not analysed
-    market = {**BASE, "n_consumers": 1000, "horizon_days": 45}
+    market = {**BASE, "n_consumers": 4000, "horizon_days": 120}
     spec = {"name": "real-sobol", "base": market,
             "factors": [{"path": "parameters.trust_threshold", "bounds": [0.2, 0.6]},
                         {"path": "parameters.order_compaction_interval", "bounds": [1, 30]}],
