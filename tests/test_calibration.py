@@ -226,10 +226,15 @@ def test_adopted_profile_is_the_posterior_median_with_provenance(tmp_path):
 
 @pytest.mark.slow
 def test_recovery_covers_most_truths(tmp_path):
-    """Five truths from the prior on a small market: the 90% intervals cover >= 80% of pairs."""
+    """Five truths from the prior on a small market: the 90% intervals cover >= 80% of pairs.
+
+    3,000 consumers per region over 120 days (about 90 s on one core): with ten free
+    parameters, 1,000 over 90 days made the levels too noisy to recover (60%). Deterministic
+    (seeded), so the result does not vary between runs: measured 82%.
+    """
     d = tiny_config().model_dump()
-    d["market"] = {"regions": ["US", "DE", "ID"], "consumers_per_region": 1000,
-                   "horizon_days": 90}
+    d["market"] = {"regions": ["US", "DE", "ID"], "consumers_per_region": 3000,
+                   "horizon_days": 120}
     d["recovery"].update(population_size=30, generations=2)
     cfg = CalibrationConfig.model_validate(d)
     table = run_recovery(cfg, tmp_path)
