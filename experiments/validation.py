@@ -48,7 +48,8 @@ from pydantic import (
 )
 from scipy import stats
 
-from experiments.intervals import CONFIDENCE
+from experiments import intervals
+from experiments.intervals import CONFIDENCE, t_interval
 from experiments.manifest import atomic_write_text, build_manifest, spec_hash, write_manifest
 from experiments.plotting import new_figure
 from experiments.posterior import POSTERIOR_FILE, load_posterior
@@ -450,18 +451,18 @@ def _paired(base: Sequence[float], treat: Sequence[float]) -> tuple[np.ndarray, 
     return b[keep], t[keep]
 
 
+def _finite(values: Sequence[float]) -> np.ndarray:
+    v = np.asarray(values, dtype=float)
+    return v[np.isfinite(v)]
+
+
 def mean_interval(values: Sequence[float]) -> Estimate:
     """Mean of the finite values with a t interval (NaN bounds below two values)."""
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    n = len(v)
-    if n == 0:
+    v = _finite(values)
+    if len(v) == 0:
         return Estimate(math.nan, math.nan, math.nan, 0)
-    mean = float(v.mean())
-    if n < 2:
-        return Estimate(mean, math.nan, math.nan, 1)
-    half = _t_quantile(n) * float(np.std(v, ddof=1)) / math.sqrt(n)
-    return Estimate(mean, mean - half, mean + half, n)
+    mean, lo, hi = t_interval(v)
+    return Estimate(mean, lo, hi, len(v))
 
 
 def baseline_clear_of_zero(base: Sequence[float]) -> bool:
@@ -510,20 +511,13 @@ def absolute_change(base: Sequence[float], treat: Sequence[float]) -> Estimate:
 def rate_interval(values: Sequence[float]) -> Estimate:
     """Mean of rates in [0, 1] with a logit-scale t interval, so it stays inside [0, 1].
 
-    Delta method: se(logit m) = se(m) / (m (1 - m)); the bounds are the inverse logit of
-    logit(m) -+ t se. A mean of exactly 0 or 1 (every replication the same) gets [m, m].
+    :func:`experiments.intervals.rate_interval` over the finite values.
     """
-    est = mean_interval(values)
-    m = est.value
-    if est.n < 2 or not np.isfinite(m):
-        return est
-    if m <= 0.0 or m >= 1.0:
-        return Estimate(m, m, m, est.n)
-    se = (est.ci_high - m) / _t_quantile(est.n)
-    centre = math.log(m / (1.0 - m))
-    half = _t_quantile(est.n) * se / (m * (1.0 - m))
-    return Estimate(m, 1.0 / (1.0 + math.exp(-(centre - half))),
-                    1.0 / (1.0 + math.exp(-(centre + half))), est.n)
+    v = _finite(values)
+    if len(v) == 0:
+        return Estimate(math.nan, math.nan, math.nan, 0)
+    mean, lo, hi = intervals.rate_interval(v)
+    return Estimate(mean, lo, hi, len(v))
 
 
 def level(values: Sequence[float], rate: bool = False) -> Estimate:

@@ -281,22 +281,26 @@ class ContentCulture:
         return local, trust, attention, misfire
 
 
+def _per_ad_touch(factor: np.ndarray, value: float, sizes: list[int]) -> np.ndarray | float:
+    """``value`` times each region's content factor, once per ad touch of that region.
+
+    The scalar itself when no region discounts it.
+    """
+    if np.all(factor == 1.0):
+        return value
+    return np.repeat(value * factor, sizes)
+
+
 def ad_attention(model: MarketModel, seller: int, regions: list[int], sizes: list[int],
                  weight: float) -> np.ndarray | float:
     """Attention of each ad touch of a seller (regions' touch counts ``sizes``, in order)."""
-    factor = model.content_culture.attention[seller, regions]
-    if np.all(factor == 1.0):
-        return weight
-    return np.repeat(weight * factor, sizes)
+    return _per_ad_touch(model.content_culture.attention[seller, regions], weight, sizes)
 
 
 def ad_trust(model: MarketModel, seller: int, regions: list[int], sizes: list[int],
              gain: float) -> np.ndarray | float:
     """Trust gain of each ad touch of a seller: ``gain`` times the content trust factor."""
-    factor = model.content_culture.trust[seller, regions]
-    if np.all(factor == 1.0):
-        return gain
-    return np.repeat(gain * factor, sizes)
+    return _per_ad_touch(model.content_culture.trust[seller, regions], gain, sizes)
 
 
 def stream_misfires(model: MarketModel, feed: KolFeed, live: np.ndarray) -> np.ndarray | None:
