@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from experiments.lever_scan import GUARD_RAIL
 from experiments.runner import run_spec
 from simulation.fission import accrue, draw, join_groups, open_invitations, rank_within
 from simulation.metrics import Counter
@@ -91,8 +92,6 @@ def test_spend_by_channel_is_reported_without_a_referral_share():
         v["marketing_allocated"] - v["marketing_unspent"])
 
 
-GUARD_RAIL = 5.0
-"""Issue 15's public guard-rail: no single lever multiplies a market's outcome by 5."""
 EMERGENT_SEEDS = tuple(range(1, 11))
 T_975_DF9 = 2.262
 """Student t quantile for a two-sided 95% CI over 10 paired seeds."""
