@@ -809,9 +809,10 @@ LIMITS: dict[str, str] = {
     "forwards anything; what is missing is word of mouth about the category (friends' shares "
     "of other sellers' products that make a consumer look for this one), which a "
     "one-entrant market does not simulate",
-    "touches_before_first_purchase": "no prior combination brings it near the band: trust, "
-    "not interest, is the binding stage, and the per-touch trust gains (`kol_trust_gain`, "
-    "`wom_trust_gain`, `live_trust_gain`) are not free parameters here",
+    "touches_before_first_purchase": "the level is touches a buyer recalls (each fades at "
+    "attention_decay); trust, not interest, is the binding stage, and the per-touch trust "
+    "gains (`kol_trust_gain`, `wom_trust_gain`, `live_trust_gain`) are not free parameters "
+    "here",
     "catalog_delivery_days": "the hub's processing days (free) are only part of the gap: "
     "the shipped-parcel days add processing, customs and lost parcels to the catalog's "
     "transit days; whether the catalog figure already includes them needs checking",

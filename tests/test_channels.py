@@ -56,6 +56,7 @@ def test_attribution_bookkeeping_on_a_toy_touch_sequence():
     n, s = 2, 2
     first = np.full(n * s, -1, dtype=np.int8)
     touches = np.zeros(n, dtype=np.int32)
+    recalled = np.zeros(n, dtype=np.float32)
     seen = np.zeros(n, dtype=np.uint8)
     customer = np.array([False, True])
     codes = channels.counter_codes()
@@ -63,16 +64,17 @@ def test_attribution_bookkeeping_on_a_toy_touch_sequence():
     consumer = np.array([0, 0, 1])
     cell = np.array([0, 1, 2])
     ch = np.array([Counter.AD_TOUCHES, Counter.KOL_VIEWS, Counter.AD_TOUCHES])
-    channels.record_touches(first, touches, seen, customer, consumer, cell,
+    channels.record_touches(first, touches, recalled, seen, customer, consumer, cell,
                             channels.touch_codes(ch, None, codes))
     # day 2: a friend's invitation (referrer 1) and a plain share to (0, s0)
     consumer = np.array([0, 0])
     cell = np.array([0, 0])
     ch = np.array([Counter.WOM_TOUCHES, Counter.WOM_TOUCHES])
-    channels.record_touches(first, touches, seen, customer, consumer, cell,
+    channels.record_touches(first, touches, recalled, seen, customer, consumer, cell,
                             channels.touch_codes(ch, np.array([1, -1]), codes))
     assert first.tolist() == [channels.AD, channels.KOL_VIDEO, -1, -1]
     assert touches.tolist() == [4, 0]
+    assert recalled.tolist() == [4.0, 0.0]  # no night has passed: nothing faded yet
     assert seen.tolist() == [0b11011, 0]  # ads, KOL, WOM, referral
     # her first purchase is from seller 1: first exposure KOL, 4 touches before it
     f, b, t = channels.attribution_counts(first.reshape(n, s)[[0], [1]], touches[[0]],
@@ -84,10 +86,26 @@ def test_attribution_bookkeeping_on_a_toy_touch_sequence():
 
 def test_first_queued_touch_wins_the_first_exposure():
     first = np.full(1, -1, dtype=np.int8)
-    channels.record_touches(first, np.zeros(1, np.int32), np.zeros(1, np.uint8),
+    channels.record_touches(first, np.zeros(1, np.int32), np.zeros(1, np.float32),
+                            np.zeros(1, np.uint8),
                             np.zeros(1, bool), np.array([0, 0]), np.array([0, 0]),
                             np.array([channels.LIVE, channels.AD], dtype=np.int8))
     assert first.tolist() == [channels.LIVE]
+
+
+def test_recalled_touches_fade_with_memory_overnight():
+    """Two touches recalled today are 2 x (1 - attention_decay) tomorrow (hand-computed)."""
+    spec = load_spec({"regions": ["ID"], "n_consumers": 50, "horizon_days": 5,
+                      "parameters": {"attention_decay": 0.1}})
+    m = MarketModel(spec, rng=0)
+    pop = m.population
+    ex = Exposures()
+    ex.add(np.array([3, 3]), 0, attention=1.0, channel=int(Counter.KOL_VIEWS))
+    pop.perceive(ex)
+    assert pop.touches_before[3] == 2 and pop.recalled_before[3] == 2.0
+    pop.update_funnel(1)
+    assert pop.touches_before[3] == 2
+    assert pop.recalled_before[3] == pytest.approx(2 * 0.9, rel=1e-6)
 
 
 def test_population_perceive_lowers_uncertainty_by_channel():
