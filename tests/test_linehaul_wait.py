@@ -65,7 +65,6 @@ def test_lever_free_market_does_not_read_the_departures_parameter():
     assert a["value"].equals(b["value"])
 
 
-@pytest.mark.slow
 def test_line_haul_planning_alone_cuts_mean_delivery_days():
     # 8 paired seeds; only the departures act. Expected cut at hub 2.0 d and 3 -> 7 a week:
     # 7/6 - 1/2 = 2/3 day per direct parcel (less where the run ends before arrival).
