@@ -744,10 +744,21 @@ class ModelParameters(BaseModel):
         "pick-pack time at the China hub",
         "assumption: one to two days of pick-pack at a busy export hub",
     )
+    linehaul_departures_per_week: float = P(
+        3.0, 0.5, 14.0, "departures per week",
+        "consolidated line-haul departures a week on a seller's direct lane without route "
+        "planning; hub_processing_days includes the wait for the next one (7 / (2 x this) days)",
+        "assumption: e-commerce lines consolidate parcels into scheduled line-hauls, a few a "
+        "week on all but the busiest lanes (no lane timetable data); read only by the "
+        "route_optimisation lever, so the lever-free market does not depend on it",
+    )
     overseas_processing_days: float = P(
-        1.0, 0.0, 30.0, "days",
-        "pick-pack time at an overseas warehouse",
-        "assumption: same-day to next-day dispatch from a local warehouse",
+        0.5, 0.0, 30.0, "days",
+        "payment to carrier hand-over at an overseas (or local) warehouse",
+        "assumption: same-day dispatch for orders paid before the carrier's afternoon "
+        "cut-off (fulfilment cut-offs 14:00-16:30, growthsuite.net glossary 'shipping "
+        "cutoff time'), next-day for the rest: about half a day on average; 1.0 (the "
+        "next-day end of the range) counted every order as missing the cut-off",
     )
     transit_cv: float = P(
         0.3, 0.0, 2.0, "1",

@@ -62,6 +62,9 @@ class Mechanics:
     customs_factor: np.ndarray = field(init=False, metadata=knob(
         WAREHOUSES, "(R,) multiplies mean customs delay (shipped, promised)",
         custom_only=True))  # the extension point of notebooks/08_writing_your_own_lever
+    linehaul_departures_per_week: float | None = field(default=None, metadata=knob(
+        WAREHOUSES, "line-haul departures a week the seller's direct parcels wait for at the "
+        "hub (shipped, promised); None: no route planning, the hub's days stand"))
     ship_cost_factor: np.ndarray = field(init=False, metadata=knob(
         WAREHOUSES, "(R, M) multiplies the USD cost of a direct parcel"))
     multimodal_threshold_usd: float | None = field(default=None, metadata=knob(
