@@ -98,8 +98,9 @@ def targeting_cdf(affinity: np.ndarray, power: float) -> np.ndarray:
 
 def data_targeting_cdf(affinity: np.ndarray, trust_prop: np.ndarray, platform_power: float,
                        power: float, data_share: float) -> np.ndarray:
-    """Cumulative delivery shares when ``data_share`` of the impressions use the seller's data
-    (:func:`simulation.targeting.delivery_shares`), ending at 1.
+    """Cumulative delivery shares with the seller's data audience, normalised to end at 1.
+
+    ``data_share`` of the impressions go through it (:func:`simulation.targeting.delivery_shares`).
 
     >>> data_targeting_cdf(np.array([1.0, 3.0]), np.array([0.5, 0.5]), 1.0, 1.0, 0.0).tolist()
     [0.25, 1.0]

@@ -66,8 +66,9 @@ def delivery_shares(affinity: np.ndarray, trust_prop: np.ndarray, platform_power
 
 def usable_data_share(profiled_share: float, consent_rate: float, regulation_loss: float,
                       strictness: np.ndarray) -> np.ndarray:
-    """Share of the seller's data it may use per region: profiled x consented x what the law
-    leaves (``regulation_loss`` of it gone at strictness 1).
+    """Share of the seller's data it may use per region: profiled x consented x law's leave.
+
+    At strictness 1 the law removes ``regulation_loss`` of it.
 
     >>> usable_data_share(0.5, 0.8, 0.5, np.array([0.0, 1.0])).tolist()
     [0.4, 0.2]
