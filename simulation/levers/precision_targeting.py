@@ -30,7 +30,10 @@ class PrecisionTargeting(Lever):
         3.0, 1, 10, "exponent",
         "exponent on the buyer-likeness score (affinity x trust propensity) of the seller's "
         "lookalike audience",
-        "assumption: sharper than the platforms' interest-only default of 1 on affinity")
+        "assumption: sharper than the platforms' interest-only default of 1 on affinity; "
+        "check, not fit: on the calibrated population an impression of the data audience "
+        "lands on 2.4x the buyer-likeness of a platform-delivered one, inside the 2-3x lift "
+        "of targeted over untargeted ad response reported in field studies")
     consent_rate: float = declare(
         0.85, 0, 1, "share of consumers",
         "consumers who consent to profiling under a lax regime",
