@@ -823,7 +823,7 @@ def render_report(cfg: CalibrationConfig, run: AbcRun, summary: pd.DataFrame,
 
 LIMITS: dict[str, str] = {
     "first_exposure_via_friend": "forwarding of ads and content (free) lifts it from ~0 to "
-    "about 0.14, no higher: the entrant's own ads reach most consumers before any friend "
+    "about 0.2, no higher: the entrant's own ads reach most consumers before any friend "
     "forwards anything; what is missing is word of mouth about the category (friends' shares "
     "of other sellers' products that make a consumer look for this one), which a "
     "one-entrant market does not simulate",
