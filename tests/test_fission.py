@@ -129,8 +129,9 @@ def test_viral_referral_adds_to_the_ads_and_kols_it_keeps(capsys):
     the same total budget by more than noise (it moves 20% of the money to pay-per-result
     rebates that the overflow returns to ads), and stays inside the public guard-rail (no
     lever multiplies a market's outcome by 5). Measured on the level-calibrated profile
-    (invitations looked at 0.05 a day, a dry pot pauses the programme): +15% [+4%, +26%]
-    new customers at the same total budget, +46% against the ads and KOLs alone. With
+    (invitations looked at 0.05 a day, a dry pot pauses the programme): +0.2% [-8.9%, +9.4%]
+    new customers at the same total budget (no detectable gain), +26% [+11%, +42%] against
+    the ads and KOLs alone. With
     invitations looked at 0.3 a day the chain was supercritical (+165% here, 52x orders in
     Korea: docs/LEVER_SCAN.md).
     """

@@ -47,7 +47,7 @@ def test_hub_days_without_the_lever_are_the_parameter():
 
 def _spec(levers: dict | None = None, **params) -> object:
     return load_spec({
-        "regions": ["US", "BR"], "n_consumers": 20_000, "horizon_days": 120,
+        "regions": ["US", "BR"], "n_consumers": 60_000, "horizon_days": 120,
         "parameters": params,
         "sellers": [{"name": "entrant", "levers": levers or {}}],
     })

@@ -121,7 +121,8 @@ def test_home_currency_appreciation_raises_usd_costs():
 
 def _spec(mode: str, shocks: list | None = None, days: int = 180, policy: dict | None = None):
     seller = {"name": "entrant", "policy": {"mode": mode, **(policy or {})}}
-    # VN earns money under the fixed plan, NG (16% on social media, slow parcels) loses it.
+    # PH earns money under the fixed plan, VN is marginal, NG (16% on social media, slow
+    # parcels) loses it.
     return load_spec({"regions": ["VN", "PH", "NG"], "n_consumers": 6_000,
                       "horizon_days": days, "sellers": [seller], "shocks": shocks or []})
 
@@ -157,7 +158,13 @@ def test_exit_in_the_losing_region_not_the_profitable_ones(runs):
     assert (ng_fixed < 0).all()  # NG loses money under the fixed plan in every seed
     exits = np.array([m.counters[0, :, Counter.REGION_EXITS] for m in runs["adaptive"]])
     assert exits[:, 2].sum() >= 9  # NG left in (nearly) every seed
-    assert exits[:, 0].sum() <= 2  # VN, profitable, kept in (nearly) every seed
+    # PH earns money under the fixed plan in most seeds (calibrated profile: +184 USD on
+    # average over the 10 seeds, VN +62, NG -383): kept in (nearly) every seed, and the
+    # marginal VN is left less often than the losing NG.
+    ph_fixed = np.array([m.ledger.profit()[0, 1] for m in runs["fixed"]])
+    assert ph_fixed.mean() > 0
+    assert exits[:, 1].sum() <= 2
+    assert exits[:, 0].sum() < exits[:, 2].sum()
     for m, e in zip(runs["adaptive"], exits, strict=True):
         left = e > 0
         assert not m.sells_in[0, left].any() and not m.population.sells[:, 0][
