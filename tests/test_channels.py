@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from experiments.intervals import t_interval
 from simulation import channels, expectations
 from simulation.consumers import Exposures
 from simulation.metrics import Counter
@@ -126,14 +127,6 @@ def test_population_perceive_lowers_uncertainty_by_channel():
 # --- emergent tests (small markets, paired seeds) -----------------------------------------
 
 SEEDS = tuple(range(1, 9))
-T_975_DF7 = 2.365
-"""Student t quantile for a two-sided 95% CI over 8 paired seeds."""
-
-
-def _ci(x) -> tuple[float, float, float]:
-    a = np.asarray(x, dtype=float)
-    half = T_975_DF7 * a.std(ddof=1) / np.sqrt(len(a))
-    return float(a.mean()), float(a.mean() - half), float(a.mean() + half)
 
 
 REGIONS = ["ID", "BR", "DE"]
@@ -172,7 +165,7 @@ def test_short_video_lowers_returns(capsys):
                                "live_uncertainty_reduction": 0.0})
         on = _run(seed, seller=video, n=20_000)
         cut.append(on["return_rate"] / off["return_rate"] - 1)
-    mean, low, high = _ci(cut)
+    mean, low, high = t_interval(cut)
     with capsys.disabled():
         print(f"\nreturn rate, video/live uncertainty reduction on vs off: {mean:+.3f} "
               f"[{low:+.3f}, {high:+.3f}]")
@@ -192,7 +185,7 @@ def test_live_streaming_raises_trust_and_conversion(capsys):
         d_trust.append(on["mean_trust_aware"] - off["mean_trust_aware"])
         c_on, c_off = on["counters"], off["counters"]
         d_new.append(c_on[Counter.NEW_CUSTOMERS] / max(c_off[Counter.NEW_CUSTOMERS], 1) - 1)
-    t, nw = _ci(d_trust), _ci(d_new)
+    t, nw = t_interval(d_trust), t_interval(d_new)
     with capsys.disabled():
         print(f"\nlive parasocial trust on - off: mean trust (aware) {t[0]:+.4f} "
               f"[{t[1]:+.4f}, {t[2]:+.4f}]; new customers {nw[0]:+.3f} [{nw[1]:+.3f}, "
@@ -213,7 +206,7 @@ def test_claim_inflation_raises_returns_and_negative_reviews(capsys):
         inflated = _run(seed, seller={**heavy, "claim_inflation": 0.8})
         d_ret.append(inflated["return_rate"] - honest["return_rate"])
         d_neg.append(inflated["negative_review_rate"] - honest["negative_review_rate"])
-    r, n = _ci(d_ret), _ci(d_neg)
+    r, n = t_interval(d_ret), t_interval(d_neg)
     with capsys.disabled():
         print(f"\nclaim inflation 0.8 - honest: return rate {r[0]:+.4f} [{r[1]:+.4f}, "
               f"{r[2]:+.4f}]; negative review rate {n[0]:+.4f} [{n[1]:+.4f}, {n[2]:+.4f}]")
@@ -245,7 +238,7 @@ def test_attribution_shares_are_consistent_and_follow_kol_budget(capsys):
             c = r["counters"]
             assert sum(c[k] for k in channels.FIRST_VIA) <= c[Counter.NEW_CUSTOMERS]
         shift.append(kols["first_exposure_kol_share"] - ads["first_exposure_kol_share"])
-    mean, low, high = _ci(shift)
+    mean, low, high = t_interval(shift)
     with capsys.disabled():
         print(f"\nfirst exposure via KOL share, KOL-heavy - ad-heavy budget: {mean:+.3f} "
               f"[{low:+.3f}, {high:+.3f}]")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from experiments.intervals import t_interval
 from experiments.lever_scan import GUARD_RAIL
 from experiments.runner import run_spec
 from simulation.fission import accrue, draw, join_groups, open_invitations, rank_within
@@ -93,8 +94,6 @@ def test_spend_by_channel_is_reported_without_a_referral_share():
 
 
 EMERGENT_SEEDS = tuple(range(1, 11))
-T_975_DF9 = 2.262
-"""Student t quantile for a two-sided 95% CI over 10 paired seeds."""
 
 
 def _new_customers(levers: dict, budget: float, seed: int) -> tuple[float, float]:
@@ -111,12 +110,6 @@ def _new_customers(levers: dict, budget: float, seed: int) -> tuple[float, float
     spent = (c[Counter.REFERRAL_REBATES] + c[Counter.GROUP_BUY_SUBSIDIES]
              + c[Counter.REFERRAL_TO_ADS])
     return float(c[Counter.NEW_CUSTOMERS]), float(1 - spent / allocated) if allocated else 0.0
-
-
-def _ci(x: list[float]) -> tuple[float, float, float]:
-    a = np.asarray(x)
-    half = T_975_DF9 * a.std(ddof=1) / np.sqrt(len(a))
-    return float(a.mean()), float(a.mean() - half), float(a.mean() + half)
 
 
 @pytest.mark.slow
@@ -144,10 +137,10 @@ def test_viral_referral_adds_to_the_ads_and_kols_it_keeps(capsys):
         same_channels.append(lever / base80 - 1)
         unspent.append(left)
     with capsys.disabled():
-        t, c, u = _ci(same_total), _ci(same_channels), float(np.mean(unspent))
+        t, c, u = t_interval(same_total), t_interval(same_channels), float(np.mean(unspent))
         print(f"\nviral_referral vs default, new customers (mean, 95% CI): same total budget "
               f"{t[0]:.3f} [{t[1]:.3f}, {t[2]:.3f}]; same ads+KOL budget {c[0]:.3f} "
               f"[{c[1]:.3f}, {c[2]:.3f}]; referral pot unspent {u:.3f}")
-    _, _, high = _ci(same_total)
+    _, _, high = t_interval(same_total)
     assert high > 0.0 and high < GUARD_RAIL - 1, same_total  # not below, not beyond 5x
     assert np.mean(unspent) < 0.5  # the overflow is spent on ads, not left in the pot
