@@ -91,7 +91,16 @@ def targeting_cdf(affinity: np.ndarray, power: float) -> np.ndarray:
     >>> targeting_cdf(np.array([1.0, 3.0]), 1.0).tolist()
     [0.25, 1.0]
     """
-    cdf = np.cumsum(np.asarray(affinity, dtype=float) ** power)
+    return cumulative_shares(np.asarray(affinity, dtype=float) ** power)
+
+
+def cumulative_shares(weights: np.ndarray) -> np.ndarray:
+    """Cumulative sum of delivery weights, normalised to end at 1 (for sampling by search).
+
+    >>> cumulative_shares(np.array([1.0, 3.0])).tolist()
+    [0.25, 1.0]
+    """
+    cdf = np.cumsum(weights)
     cdf = cdf / cdf[-1] if len(cdf) else cdf
     return np.minimum(cdf, 1.0)
 
@@ -105,9 +114,8 @@ def data_targeting_cdf(affinity: np.ndarray, trust_prop: np.ndarray, platform_po
     >>> data_targeting_cdf(np.array([1.0, 3.0]), np.array([0.5, 0.5]), 1.0, 1.0, 0.0).tolist()
     [0.25, 1.0]
     """
-    cdf = np.cumsum(delivery_shares(affinity, trust_prop, platform_power, power, data_share))
-    cdf = cdf / cdf[-1] if len(cdf) else cdf
-    return np.minimum(cdf, 1.0)
+    return cumulative_shares(delivery_shares(affinity, trust_prop, platform_power, power,
+                                             data_share))
 
 
 class AdAudiences:
