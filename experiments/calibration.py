@@ -125,6 +125,9 @@ class AbcSettings(BaseModel):
     seed: int = Field(ge=0)
     min_acceptance_rate: float = Field(0.0, ge=0, le=1, description=(
         "stop after a generation whose acceptance rate fell below this (0: never)"))
+    kernel_scale: float | None = Field(None, gt=0, le=10, description=(
+        "perturbation covariance = kernel_scale x the weighted covariance of the previous "
+        "population (Beaumont et al. 2009: 2); None: pyabc's default, Silverman's rule"))
 
 
 class PredictiveSettings(BaseModel):
@@ -522,6 +525,7 @@ def run_abc(cfg: CalibrationConfig, targets: Sequence[Target], folder: Path,
         random.seed(seed)
         eps = [math.inf] + [_median_distance(pyabc.History(db), s) for s in range(t)]
         abc = pyabc.ABCSMC(model, prior, dist, population_size=pop,
+                           transitions=perturbation_kernel(cfg.abc.kernel_scale),
                            sampler=_make_sampler(mapper), eps=pyabc.ListEpsilon(eps))
         if t == 0:
             abc.new(db, x0)
@@ -542,6 +546,26 @@ def run_abc(cfg: CalibrationConfig, targets: Sequence[Target], folder: Path,
                          "simulations": pops["samples"].astype(int), "particles": pop})
     gens["acceptance_rate"] = gens["particles"] / gens["simulations"]
     return AbcRun(folder, post, gens, int(gens["simulations"].sum()), resumed_from)
+
+
+def unit_bandwidth(n_samples: float, dimension: int) -> float:
+    """Bandwidth factor 1: the kernel covariance is set by ``kernel_scale`` alone."""
+    return 1.0
+
+
+def perturbation_kernel(kernel_scale: float | None) -> Any:
+    """The multivariate normal perturbation of pyabc, scaled as the config asks.
+
+    With ``kernel_scale`` set, the covariance is ``kernel_scale`` x the weighted covariance of
+    the previous population (Beaumont, Cornuet, Marin & Robert 2009 use 2; Filippi et al. 2013
+    discuss why a kernel narrower than that lets a few particles take all the weight). Without
+    it, pyabc's Silverman factor, which shrinks as the effective sample size grows.
+    """
+    from pyabc.transition import MultivariateNormalTransition
+
+    if kernel_scale is None:
+        return MultivariateNormalTransition()
+    return MultivariateNormalTransition(scaling=kernel_scale, bandwidth_selector=unit_bandwidth)
 
 
 def _median_distance(history: Any, t: int) -> float:

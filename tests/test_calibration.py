@@ -24,6 +24,7 @@ from experiments.calibration import (
     generation_seed,
     load_calibration_config,
     open_mapper,
+    perturbation_kernel,
     posterior_summary,
     pseudo_targets,
     run_abc,
@@ -116,6 +117,22 @@ def test_posterior_summary_and_identifiability_by_hand():
     assert s.loc["interest_touches", "pinned_down"]  # 0.72 wide of a 6.5-wide prior
     pairs = strong_pairs(weighted_correlations(post))
     assert pairs == [("trust_threshold", "interest_touches", pytest.approx(1.0))]
+
+
+def test_scaled_kernel_is_twice_the_weighted_covariance_by_hand():
+    # particles (0, 0), (2, 0), (0, 4) with weights 1/2, 1/4, 1/4: weighted means (0.5, 1),
+    # weighted variances 1/2*0.25 + 1/4*2.25 + 1/4*0.25 = 0.75 and 1/2*1 + 1/4*1 + 1/4*9 = 3,
+    # covariance 1/2*(-0.5)(-1) + 1/4*(1.5)(-1) + 1/4*(-0.5)(3) = -0.5; pyabc uses the
+    # unbiased reliability-weights estimate, x 1/(1 - sum w^2) = 1/(1 - 0.375) = 1.6, and the
+    # kernel is 2x that
+    x = pd.DataFrame({"a": [0.0, 2.0, 0.0], "b": [0.0, 0.0, 4.0]})
+    w = np.array([0.5, 0.25, 0.25])
+    kernel = perturbation_kernel(2.0)
+    kernel.fit(x, w)
+    np.testing.assert_allclose(kernel.cov, 2 * 1.6 * np.array([[0.75, -0.5], [-0.5, 3.0]]))
+    default = perturbation_kernel(None)
+    default.fit(x, w)
+    assert np.all(np.diag(default.cov) < np.diag(kernel.cov))  # Silverman shrinks it
 
 
 def test_generation_seed_depends_on_seed_and_generation_only():
