@@ -215,7 +215,7 @@ def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> 
     pop.stage[cp] = Stage.BUYING
 
     live_commerce.pay_commissions(model, sp, rp, vp, live[paid])
-    fission.settle_referrals(model, s, r, terms, paid)
+    fission.settle_referrals(model, c, s, r, terms, paid)
     _count_customer_kinds(model, cp, sp, rp, vp, first, second, terms, paid)
 
     # Fraud rates are reported per completed card volume (Nilson: losses per USD of volume),
