@@ -296,8 +296,10 @@ def referral_terms(model: MarketModel, consumers: np.ndarray, sellers: np.ndarra
 
 def settle_referrals(model: MarketModel, consumers: np.ndarray, sellers: np.ndarray,
                      regions: np.ndarray, terms: ReferralTerms, paid: np.ndarray) -> None:
-    """Book the paid orders' rebates and subsidies (marketing), grow the groups, tie the
-    referred first-time buyers to their referrers."""
+    """Book rebates and subsidies (marketing), grow the groups, tie referred buyers to referrers.
+
+    The tie (:class:`simulation.referral_ties.ReferralTies`) is behaviour: social enrichment.
+    """
     s, r = sellers[paid], regions[paid]
     rebate, subsidy = terms.rebate[paid], terms.subsidy[paid]
     if rebate.any():

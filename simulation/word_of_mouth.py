@@ -157,10 +157,11 @@ def share(
 
 def audience(pop: ConsumerPopulation, graph: SocialGraph, sharers: np.ndarray,
              inviting: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """(sharer, friend) pairs a share reaches: ``share_reach`` of her ties at random (a feed
-    post), or, for an invitation, ties chosen by the friends' match weight (better match).
+    """(sharer, friend) pairs a share reaches: random ties, or for an invitation, chosen ones.
 
-    Without invitations the draws are exactly the feed rule's, so the lever-free market is
+    A feed post reaches ``share_reach`` of her ties at random; an invitation goes to ties
+    chosen by the friends' match weight (better match, :mod:`simulation.referral_ties`).
+    Without invitations the draws are exactly the feed rule's: the lever-free market is
     unchanged.
     """
     p = pop.params
