@@ -52,18 +52,13 @@ MECHANISMS = {
     "transit and customs: BR, NG) with 3-5 days; delivery time enters the purchase utility as "
     "ln(1 + days / patience) and, through lateness, satisfaction, reviews and repurchase. "
     "Largest where direct parcels are slowest.",
-    "viral_referral": "NOT PLAUSIBLE, an artefact under investigation: on the "
-    "level-calibrated profile the invitation chain is supercritical. The calibration raised "
-    "the buyers' share rate to 0.40 (declared 0.15) while trying to reach the 62% first "
-    "exposure via a friend, which the model cannot reach; the programme doubles it, every "
-    "invited friend gets a purchase occasion (invitation_response_rate 0.3 a day over the "
-    "group window) and the friend's trust transfer clears the low calibrated trust threshold "
-    "(0.24), so each referred buyer recruits more than one more. Measured in Korea, 10,000 "
-    "consumers, 180 days, one seed: new customers 216 -> 4,024, of whom 3,707 referred, on "
-    "1,080 USD of referral budget. Two refinements (the programme pauses sharing and "
-    "invitations when its pot cannot pay; one invitation chance per buyer) cut this only to "
-    "3,014; the fix needs the invitation response and the share-rate prior re-examined "
-    "together, and a recalibration. Do not use viral_referral results on this profile.",
+    "viral_referral": "buyers share with half their ties and the programme doubles "
+    "sharing; an invited friend looks at the group offer at invitation_response_rate (0.05 "
+    "a day, about 2-3% of invitations convert) and buys only if she trusts the seller, at "
+    "the group price paid from the referral pot (a dry pot pauses the programme). Largest "
+    "where sharing propensity is high (collectivist KR, JP, MY, SA) and ads alone sell "
+    "little. With invitations looked at 0.3 a day (66% within the window, 7-9% converting) "
+    "the chain was supercritical on the calibrated profile (Korea 52x).",
     "local_payments": "checkouts without the consumer's preferred method are abandoned; "
     "largest where cards are a small share of e-commerce payments (TH, ID).",
     "multimodal_logistics": "slower, cheaper freight: longer promised days lose orders, "

@@ -89,7 +89,10 @@ QUANTITIES: tuple[Quantity, ...] = (
     Quantity("margin", "share of GMV", "profit / GMV (ledger profit over paid order value)"),
     Quantity("touches_before_first_purchase", "touches per first purchase",
              "ads, KOL posts, live-streams and friends' shares a buyer received before her "
-             "first purchase (metric `touches_before_first_purchase`)"),
+             "first purchase, as she still recalls them: each fades with memory "
+             "(attention_decay), as in a survey of pieces seen (metric "
+             "`recalled_touches_before_first_purchase`; the raw count is "
+             "`touches_before_first_purchase`)"),
     Quantity("first_exposure_friend_share", "share of first purchases",
              "first purchases whose buyer first met the seller through a friend's share or "
              "invitation (metrics `first_exposure_wom_share` + `first_exposure_referral_share`)"),
@@ -200,7 +203,7 @@ def run_quantities(result: RunResult) -> pd.DataFrame:
     out["delivery_days"] = wide["mean_shipped_parcel_days"]
     out["delivered_days"] = wide["mean_delivery_days"]
     out["margin"] = _ratio(wide["profit"], pd.Series(gmv, index=wide.index))
-    out["touches_before_first_purchase"] = wide["touches_before_first_purchase"]
+    out["touches_before_first_purchase"] = wide["recalled_touches_before_first_purchase"]
     out["first_exposure_friend_share"] = (wide["first_exposure_wom_share"]
                                           + wide["first_exposure_referral_share"])
     live_views = wide["live_views_per_consumer"] * consumers.reindex(wide.index)

@@ -50,6 +50,21 @@ class Posterior:
                 for j, k in enumerate(self.names)}
 
 
+def effective_sample_size(w: np.ndarray) -> float:
+    """Kish's effective sample size of importance weights, (sum w)^2 / sum w^2.
+
+    How many equally weighted particles the weighted population is worth: a population
+    whose weight sits on a few particles gives credible intervals resting on those few.
+
+    >>> effective_sample_size(np.array([1.0, 1.0, 1.0, 1.0]))
+    4.0
+    >>> effective_sample_size(np.array([3.0, 1.0]))
+    1.6
+    """
+    w = np.asarray(w, dtype=float)
+    return float(w.sum() ** 2 / np.square(w).sum())
+
+
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     """The ``q`` quantile of samples ``x`` with weights ``w`` (inverse of the weighted CDF)."""
     order = np.argsort(x, kind="stable")

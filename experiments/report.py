@@ -30,7 +30,7 @@ OUTCOMES = ("orders", "gmv", "profit", "conversion_rate", "repurchase_rate",
 
 ATTRIBUTION = (*(f"first_exposure_{c}_share" for c in ("ad", "kol", "live", "wom", "referral")),
                *(f"touched_by_{c}_share" for c in ("ad", "kol", "live", "wom", "referral")),
-               "touches_before_first_purchase")
+               "touches_before_first_purchase", "recalled_touches_before_first_purchase")
 """Channel attribution of first purchases (simulation.channels)."""
 
 MECHANISMS = ("mean_delivery_days", "local_delivery_share", "negative_review_rate",

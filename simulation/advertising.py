@@ -2,14 +2,16 @@
 
 Reads: the ad share of each seller's marketing budget, ``ad_cpm_usd_at_reference_income``,
 ``ad_notice_rate``, ``ad_touch_weight``, ``ad_targeting_power`` (or a seller's
-``Mechanics.targeting_power``, set by the precision-targeting lever), consumers' platforms and
-affinity. Writes: touches (:class:`~simulation.consumers.Exposures`, channel AD_TOUCHES) and
+``Mechanics.targeting_power``), a seller's ``Mechanics.targeting_data_share`` (both set by the
+precision-targeting lever: :mod:`simulation.targeting`), consumers' platforms, affinity and
+trust propensity. Writes: touches (:class:`~simulation.consumers.Exposures`, channel AD_TOUCHES) and
 marketing spend. A platform ban (shock) shrinks the audience.
 
 Audience: consumers of a region who use at least one platform that sells ads there
 (:mod:`simulation.reach`: offline consumers and messaging-only users are not in it).
 Targeting: an impression lands on a user with probability proportional to affinity^power, so
-a higher power concentrates impressions on likely buyers.
+a higher power concentrates impressions on likely buyers; a seller targeting with its own data
+sends a share of its impressions to a lookalike audience instead (:mod:`simulation.targeting`).
 
 Frequency cap and wear-out (diminishing returns to spend): a user is shown at most
 ``ad_frequency_cap_per_day`` impressions of one seller a day; impressions beyond the cap are
@@ -32,6 +34,7 @@ from simulation.channels import transferred_trust
 from simulation.cultural_distance import ad_attention, ad_trust
 from simulation.metrics import Counter
 from simulation.reach import ad_platform_mask
+from simulation.targeting import delivery_shares
 
 if TYPE_CHECKING:
     from simulation.model import MarketModel
@@ -88,9 +91,31 @@ def targeting_cdf(affinity: np.ndarray, power: float) -> np.ndarray:
     >>> targeting_cdf(np.array([1.0, 3.0]), 1.0).tolist()
     [0.25, 1.0]
     """
-    cdf = np.cumsum(np.asarray(affinity, dtype=float) ** power)
+    return cumulative_shares(np.asarray(affinity, dtype=float) ** power)
+
+
+def cumulative_shares(weights: np.ndarray) -> np.ndarray:
+    """Cumulative sum of delivery weights, normalised to end at 1 (for sampling by search).
+
+    >>> cumulative_shares(np.array([1.0, 3.0])).tolist()
+    [0.25, 1.0]
+    """
+    cdf = np.cumsum(weights)
     cdf = cdf / cdf[-1] if len(cdf) else cdf
     return np.minimum(cdf, 1.0)
+
+
+def data_targeting_cdf(affinity: np.ndarray, trust_prop: np.ndarray, platform_power: float,
+                       power: float, data_share: float) -> np.ndarray:
+    """Cumulative delivery shares with the seller's data audience, normalised to end at 1.
+
+    ``data_share`` of the impressions go through it (:func:`simulation.targeting.delivery_shares`).
+
+    >>> data_targeting_cdf(np.array([1.0, 3.0]), np.array([0.5, 0.5]), 1.0, 1.0, 0.0).tolist()
+    [0.25, 1.0]
+    """
+    return cumulative_shares(delivery_shares(affinity, trust_prop, platform_power, power,
+                                             data_share))
 
 
 class AdAudiences:
@@ -100,8 +125,8 @@ class AdAudiences:
         self.model = model
         self.ad_mask = ad_platform_mask(model.regions)
         self.users = [self._social_users(r) for r in range(model.regions.n)]
-        self._cdf: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]] = {}
-        self._served: dict[tuple[int, float, int], tuple[float, np.ndarray]] = {}
+        self._cdf: dict[tuple[int, float, float], tuple[np.ndarray, np.ndarray]] = {}
+        self._served: dict[tuple[int, float, float, int], tuple[float, np.ndarray]] = {}
         self._plans: dict[int, list[AdBuy]] = {}
 
     def _social_users(self, region: int) -> np.ndarray:
@@ -115,22 +140,34 @@ class AdAudiences:
         on_ads = pop.platforms[start:end] & self.ad_mask[region]
         return np.flatnonzero(on_ads) + start
 
-    def audience(self, region: int, power: float) -> tuple[np.ndarray, np.ndarray]:
-        """(users, cumulative targeting weights) of a region at a targeting power."""
-        key = (region, power)
+    def audience(self, region: int, power: float, data_share: float = 0.0
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """(users, cumulative targeting weights) of a region at a targeting power.
+
+        ``data_share`` > 0: that share of impressions goes to the seller's lookalike audience
+        (``power`` on the buyer-likeness score), the rest to the platform's default delivery.
+        """
+        key = (region, power, data_share)
         if key not in self._cdf:
             pool = self.users[region]
-            self._cdf[key] = (pool, targeting_cdf(self.model.population.affinity[pool], power))
+            pop = self.model.population
+            if data_share > 0:
+                cdf = data_targeting_cdf(pop.affinity[pool], pop.trust_prop[pool],
+                                         self.model.params.ad_targeting_power, power, data_share)
+            else:
+                cdf = targeting_cdf(pop.affinity[pool], power)
+            self._cdf[key] = (pool, cdf)
         return self._cdf[key]
 
-    def served(self, region: int, power: float, impressions: int) -> tuple[float, np.ndarray]:
+    def served(self, region: int, power: float, impressions: int, data_share: float = 0.0
+               ) -> tuple[float, np.ndarray]:
         """(share of impressions served under the frequency cap, each user's expected ones).
 
         Worked out once per daily buy: it is the same every day.
         """
-        key = (region, power, impressions)
+        key = (region, power, data_share, impressions)
         if key not in self._served:
-            _, cdf = self.audience(region, power)
+            _, cdf = self.audience(region, power, data_share)
             lam = np.diff(cdf, prepend=0.0) * impressions
             cap = int(self.model.params.ad_frequency_cap_per_day)
             share = float(expected_capped(lam, cap).sum() / impressions) if impressions else 0.0
@@ -166,6 +203,7 @@ class AdBuy(NamedTuple):
     budget: float  # USD per day
     impressions: int  # impressions the budget buys
     power: float  # targeting power
+    data_share: float  # share of impressions sent to the seller's data audience
 
 
 def daily_ad_buys(model: MarketModel, seller: Seller, extra: np.ndarray | None = None
@@ -181,12 +219,14 @@ def daily_ad_buys(model: MarketModel, seller: Seller, extra: np.ndarray | None =
     regions = model.regions
     cpm = p.ad_cpm_usd_at_reference_income * regions.gdp_per_capita / p.reference_income_usd
     power = seller.mech.targeting_power
+    data = seller.mech.targeting_data_share
     buys = []
     for r in np.flatnonzero(budget > 0).tolist():
         pw = float(power[r]) if power is not None else p.ad_targeting_power
+        share = float(data[r]) if data is not None else 0.0
         impressions = int(budget[r] / cpm[r] * IMPRESSIONS_PER_CPM)
         if impressions > 0:
-            buys.append(AdBuy(r, budget[r], impressions, pw))
+            buys.append(AdBuy(r, budget[r], impressions, pw, share))
     return buys
 
 
@@ -207,11 +247,11 @@ def buy_impressions(model: MarketModel, seller: Seller, rng: np.random.Generator
     notice_rate = p.ad_notice_rate
     cap = int(p.ad_frequency_cap_per_day)
     reached, reached_regions, paid_regions, paid = [], [], [], []
-    for r, budget, impressions, power in plan:
-        pool, cdf = audiences.audience(r, power)
+    for r, budget, impressions, power, data_share in plan:
+        pool, cdf = audiences.audience(r, power, data_share)
         if len(pool) == 0:
             continue
-        served_share, lam = audiences.served(r, power, impressions)
+        served_share, lam = audiences.served(r, power, impressions, data_share)
         noticed = rng.binomial(impressions, notice_rate)
         if noticed:
             # Sorted draws make the binary searches cache-friendly; order is irrelevant here.

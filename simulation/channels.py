@@ -141,14 +141,16 @@ def touch_codes(channel: np.ndarray, referrer: np.ndarray | None, codes: np.ndar
     return code
 
 
-def record_touches(first_channel: np.ndarray, touches: np.ndarray, seen: np.ndarray,
-                   customer: np.ndarray, consumer: np.ndarray, cell: np.ndarray,
-                   code: np.ndarray) -> None:
+def record_touches(first_channel: np.ndarray, touches: np.ndarray, recalled: np.ndarray,
+                   seen: np.ndarray, customer: np.ndarray, consumer: np.ndarray,
+                   cell: np.ndarray, code: np.ndarray) -> None:
     """Book the day's touches for attribution (in place, queue order = arrival order).
 
     Args:
         first_channel: flat (consumer x seller) int8, channel of first exposure (-1 none).
         touches: per consumer, touches received before her first purchase.
+        recalled: per consumer, the same touches as still remembered (each adds 1; the
+            population fades them overnight with memory, ``attention_decay``).
         seen: per consumer uint8 bitmask of channels touched before her first purchase.
         customer: per consumer bool, has paid an order (her touches no longer count).
         consumer: each touch's consumer.
@@ -161,6 +163,7 @@ def record_touches(first_channel: np.ndarray, touches: np.ndarray, seen: np.ndar
         return
     c, cell, k = consumer[keep], cell[keep], code[keep]
     np.add.at(touches, c, 1)
+    np.add.at(recalled, c, np.float32(1.0))
     present = np.bincount(k, minlength=len(CHANNELS))
     if np.count_nonzero(present) == 1:
         seen[c] |= np.uint8(1 << int(k[0]))
@@ -208,3 +211,5 @@ def attribute_first_purchases(model: MarketModel, consumers: np.ndarray, sellers
         if before[:, j].any():
             np.add.at(counters, (*cells, BEFORE_FIRST[j]), before[:, j])
     np.add.at(counters, (*cells, Counter.TOUCHES_BEFORE_FIRST), touches)
+    np.add.at(counters, (*cells, Counter.RECALLED_BEFORE_FIRST),
+              pop.recalled_before[consumers].astype(np.float64))

@@ -334,6 +334,9 @@ class ConsumerPopulation:
         self._attribution_codes = channels.counter_codes()
         self.first_channel = np.full((n, s_count), channels.NOT_ATTRIBUTED, dtype=np.int8)
         self.touches_before = np.zeros(n, dtype=np.int32)
+        # The same touches as the buyer can recall them: each counts 1 and fades with memory
+        # (attention_decay a day), what a survey's "pieces of content seen" measures.
+        self.recalled_before = np.zeros(n, dtype=FLOAT)
         self.channels_before = np.zeros(n, dtype=np.uint8)
 
         self.stage = np.zeros(n, dtype=np.int8)
@@ -356,7 +359,7 @@ class ConsumerPopulation:
         "region", "stage", "online", "platforms", "pay_mask", "price_sens", "brand_sens",
         "trust_prop", "affinity", "interest_thr", "trust_thr", "green", "last_purchase",
         "referred_by", "last_delivery_days", "last_satisfaction", "customer", "touches_before",
-        "channels_before",
+        "recalled_before", "channels_before",
     )
     """Per-consumer arrays readable with :meth:`get` (per-seller arrays: ``trust``,
     ``attention``, ``aware``, ``orders``, read directly)."""
@@ -574,7 +577,8 @@ class ConsumerPopulation:
                 np.multiply.at(self.uncertainty.reshape(-1), idx[hit], keep[hit])
         code = channels.touch_codes(channel, referrer, self._attribution_codes)
         channels.record_touches(self.first_channel.reshape(-1), self.touches_before,
-                                self.channels_before, self.customer, consumer, idx, code)
+                                self.recalled_before, self.channels_before, self.customer,
+                                consumer, idx, code)
 
     def _touch_scratch(self) -> np.ndarray:
         """A (consumer x seller) table of ones for per-cell products (made on first use)."""
@@ -611,7 +615,9 @@ class ConsumerPopulation:
         they are past customers), and TRUSTING if also some known seller selling in their
         region is trusted above their threshold.
         """
-        np.multiply(self.attention, self._attention_keep(), out=self.attention)
+        keep = self._attention_keep()
+        np.multiply(self.attention, keep, out=self.attention)
+        np.multiply(self.recalled_before, keep, out=self.recalled_before)
         self.forget_sellers()
         buf = self._buffer
         np.subtract(self.trust0, self.trust, out=buf)

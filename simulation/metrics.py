@@ -91,6 +91,7 @@ class Counter(IntEnum):
     FIRST_WITH_SELLER = 59  # paid first orders with this seller (its new customers)
     REPEATERS = 60  # paid second orders with this seller (customers becoming repeat buyers)
     REFERRED_REPEATERS = 61  # ... of customers whose first order was a REFERRAL_ORDERS one
+    RECALLED_BEFORE_FIRST = 62  # sum over first purchases of the touches still remembered
 
 
 N_COUNTERS = len(Counter)
@@ -217,6 +218,11 @@ METRICS: tuple[Metric, ...] = (
     Metric("touches_before_first_purchase", "touches per first purchase",
            "touches (ads, KOL posts, live-streams, friends' shares) a buyer received before "
            "her first purchase / new customers", False, "attribution"),
+    Metric("recalled_touches_before_first_purchase", "touches per first purchase",
+           "the same touches as the buyer still remembers them at her first purchase: each "
+           "counts 1 and fades at the memory's attention_decay a day (what a survey of "
+           "'pieces of content seen before buying' can measure) / new customers", False,
+           "attribution"),
     Metric("marketing_allocated", "USD",
            "marketing budget of the days run, every channel", False, "spend"),
     Metric("marketing_unspent", "USD",
@@ -293,6 +299,7 @@ RATIO_METRICS: tuple[tuple[str, str, str], ...] = (
     ("touched_by_wom_share", "BEFORE_FIRST_WOM", "NEW_CUSTOMERS"),
     ("touched_by_referral_share", "BEFORE_FIRST_REFERRAL", "NEW_CUSTOMERS"),
     ("touches_before_first_purchase", "TOUCHES_BEFORE_FIRST", "NEW_CUSTOMERS"),
+    ("recalled_touches_before_first_purchase", "RECALLED_BEFORE_FIRST", "NEW_CUSTOMERS"),
     ("checkout_conversion_rate", "PAID", "CHECKOUTS"),
     ("referred_repurchase_rate", "REFERRED_REPEATERS", "REFERRAL_ORDERS"),
     ("other_repurchase_rate", "other_repeaters", "other_first"),

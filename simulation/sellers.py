@@ -19,7 +19,7 @@ from simulation.levers import Mechanics
 from simulation.parameters import kol_tiers
 from simulation.regions import SHIPPING_MODES
 from simulation.spec import KOL_TIERS, SellerSpec
-from simulation.warehouses import HUB, Warehouse, customs_mean, direct_transit_mean
+from simulation.warehouses import HUB, Warehouse, customs_mean, direct_transit_mean, hub_days
 
 if TYPE_CHECKING:
     from simulation.kols import KOL
@@ -202,7 +202,8 @@ class Seller(mesa.Agent):
         every = slice(None)  # all regions
         transit = direct_transit_mean(model, self.mech, every, modes).T
         customs = customs_mean(model, self.mech, every)
-        direct_days = logistics.promised_days(p.hub_processing_days, transit, customs[None, :])
+        direct_days = logistics.promised_days(hub_days(p, self.mech), transit,
+                                               customs[None, :])
         local_days = p.overseas_processing_days + regions.last_mile_days
         return np.where(local[None, :], local_days[None, :], direct_days)
 

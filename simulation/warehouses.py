@@ -21,6 +21,7 @@ from simulation.orders import OrderState
 if TYPE_CHECKING:
     from simulation.levers import Mechanics
     from simulation.model import MarketModel
+    from simulation.parameters import ModelParameters
     from simulation.sellers import Seller
 
 HUB = -1
@@ -51,7 +52,7 @@ class Warehouse(mesa.Agent):
         self.capacity = max(1, round(p.warehouse_capacity_per_1k_consumers
                                      * consumers_served / 1000.0))
         self.processing_days = (
-            p.hub_processing_days if self.kind == "hub" else p.overseas_processing_days
+            hub_days(p, seller.mech) if self.kind == "hub" else p.overseas_processing_days
         )
         prior = rep.prior_daily_orders_per_1k * consumers_served / 1000.0 / n_products
         self.prior_daily_demand = np.full(n_products, prior)
@@ -325,6 +326,20 @@ def _count_orders(counter: np.ndarray, regions: np.ndarray) -> None:
 MIN_TRANSIT_DAYS = 1.0
 """Shortest mean transit leg of a cross-border parcel (definition: a parcel crosses a border
 in no less than a day), the floor under catalog days less routine customs."""
+
+
+def hub_days(params: ModelParameters, mech: Mechanics) -> float:
+    """Days a seller's direct parcel spends at the hub: pick-pack and the line-haul wait.
+
+    ``hub_processing_days`` as it stands without route planning; with it, the wait for the
+    next of ``linehaul_departures_per_week`` departures gives way to the wait on the planned
+    lanes (:func:`simulation.logistics.planned_hub_days`).
+    """
+    if mech.linehaul_departures_per_week is None:
+        return params.hub_processing_days
+    return logistics.planned_hub_days(params.hub_processing_days,
+                                      params.linehaul_departures_per_week,
+                                      mech.linehaul_departures_per_week)
 
 
 def direct_transit_mean(model: MarketModel, mech: Mechanics, r: np.ndarray | slice,

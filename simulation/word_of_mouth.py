@@ -55,9 +55,15 @@ class ReferralProgrammes:
 
 def spread(model: MarketModel, consumers: np.ndarray, sellers: np.ndarray,
            satisfaction: np.ndarray, rng: np.random.Generator) -> tuple[int, int]:
-    """Reviewed buyers tell friends; only buyers with enough ties invite (and earn rebates)."""
+    """Reviewed buyers tell friends; only buyers with enough ties invite (and earn rebates).
+
+    A programme whose referral pot in the buyer's region cannot pay is paused: no rebate to
+    earn, hence no extra sharing and no invitation (a dry pot must not keep raising sharing
+    for free; the group price is withheld at checkout the same way).
+    """
     programmes = model.referrals
-    inviting = programmes.active[sellers] & (
+    paying = model.fission.running()[sellers, model.population.region[consumers]]
+    inviting = programmes.active[sellers] & paying & (
         model.degree[consumers] >= programmes.invite_threshold[sellers])
     return share(model.population, consumers, sellers, satisfaction, inviting, model.graph,
                  model.exposures, rng, ties=model.fission.ties)

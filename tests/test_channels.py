@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from experiments.intervals import t_interval
 from simulation import channels, expectations
 from simulation.consumers import Exposures
 from simulation.metrics import Counter
@@ -56,6 +57,7 @@ def test_attribution_bookkeeping_on_a_toy_touch_sequence():
     n, s = 2, 2
     first = np.full(n * s, -1, dtype=np.int8)
     touches = np.zeros(n, dtype=np.int32)
+    recalled = np.zeros(n, dtype=np.float32)
     seen = np.zeros(n, dtype=np.uint8)
     customer = np.array([False, True])
     codes = channels.counter_codes()
@@ -63,16 +65,17 @@ def test_attribution_bookkeeping_on_a_toy_touch_sequence():
     consumer = np.array([0, 0, 1])
     cell = np.array([0, 1, 2])
     ch = np.array([Counter.AD_TOUCHES, Counter.KOL_VIEWS, Counter.AD_TOUCHES])
-    channels.record_touches(first, touches, seen, customer, consumer, cell,
+    channels.record_touches(first, touches, recalled, seen, customer, consumer, cell,
                             channels.touch_codes(ch, None, codes))
     # day 2: a friend's invitation (referrer 1) and a plain share to (0, s0)
     consumer = np.array([0, 0])
     cell = np.array([0, 0])
     ch = np.array([Counter.WOM_TOUCHES, Counter.WOM_TOUCHES])
-    channels.record_touches(first, touches, seen, customer, consumer, cell,
+    channels.record_touches(first, touches, recalled, seen, customer, consumer, cell,
                             channels.touch_codes(ch, np.array([1, -1]), codes))
     assert first.tolist() == [channels.AD, channels.KOL_VIDEO, -1, -1]
     assert touches.tolist() == [4, 0]
+    assert recalled.tolist() == [4.0, 0.0]  # no night has passed: nothing faded yet
     assert seen.tolist() == [0b11011, 0]  # ads, KOL, WOM, referral
     # her first purchase is from seller 1: first exposure KOL, 4 touches before it
     f, b, t = channels.attribution_counts(first.reshape(n, s)[[0], [1]], touches[[0]],
@@ -84,10 +87,26 @@ def test_attribution_bookkeeping_on_a_toy_touch_sequence():
 
 def test_first_queued_touch_wins_the_first_exposure():
     first = np.full(1, -1, dtype=np.int8)
-    channels.record_touches(first, np.zeros(1, np.int32), np.zeros(1, np.uint8),
+    channels.record_touches(first, np.zeros(1, np.int32), np.zeros(1, np.float32),
+                            np.zeros(1, np.uint8),
                             np.zeros(1, bool), np.array([0, 0]), np.array([0, 0]),
                             np.array([channels.LIVE, channels.AD], dtype=np.int8))
     assert first.tolist() == [channels.LIVE]
+
+
+def test_recalled_touches_fade_with_memory_overnight():
+    """Two touches recalled today are 2 x (1 - attention_decay) tomorrow (hand-computed)."""
+    spec = load_spec({"regions": ["ID"], "n_consumers": 50, "horizon_days": 5,
+                      "parameters": {"attention_decay": 0.1}})
+    m = MarketModel(spec, rng=0)
+    pop = m.population
+    ex = Exposures()
+    ex.add(np.array([3, 3]), 0, attention=1.0, channel=int(Counter.KOL_VIEWS))
+    pop.perceive(ex)
+    assert pop.touches_before[3] == 2 and pop.recalled_before[3] == 2.0
+    pop.update_funnel(1)
+    assert pop.touches_before[3] == 2
+    assert pop.recalled_before[3] == pytest.approx(2 * 0.9, rel=1e-6)
 
 
 def test_population_perceive_lowers_uncertainty_by_channel():
@@ -108,14 +127,6 @@ def test_population_perceive_lowers_uncertainty_by_channel():
 # --- emergent tests (small markets, paired seeds) -----------------------------------------
 
 SEEDS = tuple(range(1, 9))
-T_975_DF7 = 2.365
-"""Student t quantile for a two-sided 95% CI over 8 paired seeds."""
-
-
-def _ci(x) -> tuple[float, float, float]:
-    a = np.asarray(x, dtype=float)
-    half = T_975_DF7 * a.std(ddof=1) / np.sqrt(len(a))
-    return float(a.mean()), float(a.mean() - half), float(a.mean() + half)
 
 
 REGIONS = ["ID", "BR", "DE"]
@@ -154,7 +165,7 @@ def test_short_video_lowers_returns(capsys):
                                "live_uncertainty_reduction": 0.0})
         on = _run(seed, seller=video, n=20_000)
         cut.append(on["return_rate"] / off["return_rate"] - 1)
-    mean, low, high = _ci(cut)
+    mean, low, high = t_interval(cut)
     with capsys.disabled():
         print(f"\nreturn rate, video/live uncertainty reduction on vs off: {mean:+.3f} "
               f"[{low:+.3f}, {high:+.3f}]")
@@ -174,7 +185,7 @@ def test_live_streaming_raises_trust_and_conversion(capsys):
         d_trust.append(on["mean_trust_aware"] - off["mean_trust_aware"])
         c_on, c_off = on["counters"], off["counters"]
         d_new.append(c_on[Counter.NEW_CUSTOMERS] / max(c_off[Counter.NEW_CUSTOMERS], 1) - 1)
-    t, nw = _ci(d_trust), _ci(d_new)
+    t, nw = t_interval(d_trust), t_interval(d_new)
     with capsys.disabled():
         print(f"\nlive parasocial trust on - off: mean trust (aware) {t[0]:+.4f} "
               f"[{t[1]:+.4f}, {t[2]:+.4f}]; new customers {nw[0]:+.3f} [{nw[1]:+.3f}, "
@@ -195,7 +206,7 @@ def test_claim_inflation_raises_returns_and_negative_reviews(capsys):
         inflated = _run(seed, seller={**heavy, "claim_inflation": 0.8})
         d_ret.append(inflated["return_rate"] - honest["return_rate"])
         d_neg.append(inflated["negative_review_rate"] - honest["negative_review_rate"])
-    r, n = _ci(d_ret), _ci(d_neg)
+    r, n = t_interval(d_ret), t_interval(d_neg)
     with capsys.disabled():
         print(f"\nclaim inflation 0.8 - honest: return rate {r[0]:+.4f} [{r[1]:+.4f}, "
               f"{r[2]:+.4f}]; negative review rate {n[0]:+.4f} [{n[1]:+.4f}, {n[2]:+.4f}]")
@@ -227,7 +238,7 @@ def test_attribution_shares_are_consistent_and_follow_kol_budget(capsys):
             c = r["counters"]
             assert sum(c[k] for k in channels.FIRST_VIA) <= c[Counter.NEW_CUSTOMERS]
         shift.append(kols["first_exposure_kol_share"] - ads["first_exposure_kol_share"])
-    mean, low, high = _ci(shift)
+    mean, low, high = t_interval(shift)
     with capsys.disabled():
         print(f"\nfirst exposure via KOL share, KOL-heavy - ad-heavy budget: {mean:+.3f} "
               f"[{low:+.3f}, {high:+.3f}]")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from experiments.intervals import t_interval
 from simulation.advertising import AD_CHANNEL
 from simulation.consumers import Exposures
 from simulation.content_sharing import forward_probability
@@ -16,8 +17,6 @@ from simulation.spec import load_spec
 from simulation.word_of_mouth import WOM_CHANNEL
 
 SEEDS = range(8)
-T_975_7 = 2.365
-"""Student t quantile for a two-sided 95% CI over 8 paired seeds."""
 
 
 def test_forward_probability_by_hand():
@@ -47,12 +46,6 @@ def _run(rate_scale: float, seed: int) -> MarketModel:
     return m
 
 
-def _ci(d) -> tuple[float, float, float]:
-    d = np.asarray(d, dtype=float)
-    half = T_975_7 * d.std(ddof=1) / np.sqrt(len(d))
-    return float(d.mean()), float(d.mean() - half), float(d.mean() + half)
-
-
 @pytest.fixture(scope="module")
 def runs() -> dict[float, list[MarketModel]]:
     return {k: [_run(k, seed) for seed in SEEDS] for k in (0.0, 1.0)}
@@ -67,10 +60,10 @@ def test_forwarding_adds_friend_touches_and_first_exposures(runs):
     wom = [b.counters[0, :, Counter.WOM_TOUCHES].sum()
            / max(1, a.counters[0, :, Counter.WOM_TOUCHES].sum())
            for a, b in zip(runs[0.0], runs[1.0], strict=True)]
-    mean, lo, hi = _ci(wom)
+    mean, lo, hi = t_interval(wom)
     assert lo > 2.0, (mean, lo, hi)  # forwards dwarf buyers' shares at the declared rates
     first = [_via_friend(b) - _via_friend(a) for a, b in zip(runs[0.0], runs[1.0], strict=True)]
-    mean, lo, hi = _ci(first)
+    mean, lo, hi = t_interval(first)
     assert lo > 0, (mean, lo, hi)
     assert hi < 0.5, (mean, lo, hi)  # ads still come first for most buyers
 
@@ -90,6 +83,6 @@ def test_forwards_reach_online_users_ads_cannot(runs):
         assert who.any() and (who == _msg_only(off)).all()  # same people in both arms
         diffs.append(on.population.reached[who].any(axis=1).mean()
                      - off.population.reached[who].any(axis=1).mean())
-    mean, lo, hi = _ci(diffs)
+    mean, lo, hi = t_interval(diffs)
     assert lo > 0, (mean, lo, hi)
     assert hi < 0.5, (mean, lo, hi)

@@ -9,7 +9,7 @@ import pytest
 
 MODULES = ("simulation.pricing", "simulation.checkout", "simulation.fulfilment",
            "simulation.metrics", "simulation.culture", "simulation.model",
-           "simulation.levers.base")
+           "simulation.levers.base", "simulation.targeting", "simulation.advertising")
 
 
 @pytest.mark.parametrize("name", MODULES)

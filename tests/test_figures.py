@@ -78,7 +78,7 @@ def _small_sources():
         dataclasses.replace(figs["sobol_ranking"],
                             source=SensitivitySource(sweep, sobol.OUTCOMES, backend="serial")),
         dataclasses.replace(figs["validation_forest"], source=ValidationSource(
-            facts, replications=2, market={"n_consumers": 7000, "horizon_days": 40})),
+            facts, replications=2, market={"n_consumers": 12000, "horizon_days": 90})),
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from experiments.intervals import t_interval
 from experiments.lever_scan import GUARD_RAIL
 from experiments.runner import run_spec
 from simulation.fission import accrue, draw, join_groups, open_invitations, rank_within
@@ -93,8 +94,6 @@ def test_spend_by_channel_is_reported_without_a_referral_share():
 
 
 EMERGENT_SEEDS = tuple(range(1, 11))
-T_975_DF9 = 2.262
-"""Student t quantile for a two-sided 95% CI over 10 paired seeds."""
 
 
 def _new_customers(levers: dict, budget: float, seed: int) -> tuple[float, float]:
@@ -113,12 +112,6 @@ def _new_customers(levers: dict, budget: float, seed: int) -> tuple[float, float
     return float(c[Counter.NEW_CUSTOMERS]), float(1 - spent / allocated) if allocated else 0.0
 
 
-def _ci(x: list[float]) -> tuple[float, float, float]:
-    a = np.asarray(x)
-    half = T_975_DF9 * a.std(ddof=1) / np.sqrt(len(a))
-    return float(a.mean()), float(a.mean() - half), float(a.mean() + half)
-
-
 @pytest.mark.slow
 def test_viral_referral_adds_to_the_ads_and_kols_it_keeps(capsys):
     """The programme (pot 20% of the budget) vs the default seller, paired seeds.
@@ -128,9 +121,12 @@ def test_viral_referral_adds_to_the_ads_and_kols_it_keeps(capsys):
     same total budget the spend is the same. The programme must not lower new customers at
     the same total budget by more than noise (it moves 20% of the money to pay-per-result
     rebates that the overflow returns to ads), and stays inside the public guard-rail (no
-    lever multiplies a market's outcome by 5). On the level-calibrated profile (share rate
-    0.40, forwarding) the programme adds about +165% at the same total budget in this
-    market and far more elsewhere: a known artefact (docs/LEVER_SCAN.md, viral_referral).
+    lever multiplies a market's outcome by 5). Measured on the level-calibrated profile
+    (invitations looked at 0.05 a day, a dry pot pauses the programme): +0.2% [-8.9%, +9.4%]
+    new customers at the same total budget (no detectable gain), +26% [+11%, +42%] against
+    the ads and KOLs alone. With
+    invitations looked at 0.3 a day the chain was supercritical (+165% here, 52x orders in
+    Korea: docs/LEVER_SCAN.md).
     """
     same_total, same_channels, unspent = [], [], []
     for seed in EMERGENT_SEEDS:
@@ -141,10 +137,10 @@ def test_viral_referral_adds_to_the_ads_and_kols_it_keeps(capsys):
         same_channels.append(lever / base80 - 1)
         unspent.append(left)
     with capsys.disabled():
-        t, c, u = _ci(same_total), _ci(same_channels), float(np.mean(unspent))
+        t, c, u = t_interval(same_total), t_interval(same_channels), float(np.mean(unspent))
         print(f"\nviral_referral vs default, new customers (mean, 95% CI): same total budget "
               f"{t[0]:.3f} [{t[1]:.3f}, {t[2]:.3f}]; same ads+KOL budget {c[0]:.3f} "
               f"[{c[1]:.3f}, {c[2]:.3f}]; referral pot unspent {u:.3f}")
-    _, _, high = _ci(same_total)
+    _, _, high = t_interval(same_total)
     assert high > 0.0 and high < GUARD_RAIL - 1, same_total  # not below, not beyond 5x
     assert np.mean(unspent) < 0.5  # the overflow is spent on ads, not left in the pot

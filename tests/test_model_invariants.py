@@ -115,7 +115,10 @@ def test_invariants_hold_every_day(spec: MarketSpec, seed: int):
 
 
 def test_invariants_on_a_busy_market(small_spec):
-    model = MarketModel(small_spec, rng=11)
+    # Twice the consumers and days of small_spec, so that every order state (returns too)
+    # occurs whatever the calibrated trust threshold.
+    spec = small_spec.model_copy(update={"n_consumers": 6_000, "horizon_days": 120})
+    model = MarketModel(spec, rng=11)
     while model.running:
         model.step()
         check_invariants(model)

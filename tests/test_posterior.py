@@ -4,7 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.posterior import PosteriorError, posterior_from_frame, weighted_quantile
+from experiments.posterior import (
+    PosteriorError,
+    effective_sample_size,
+    posterior_from_frame,
+    weighted_quantile,
+)
 
 
 def test_weighted_quantile_hand_computed():
@@ -31,3 +36,10 @@ def test_bad_posterior_reports_every_problem():
         posterior_from_frame(frame)
     msg = str(e.value)
     assert "weight" in msg and "not_a_parameter" in msg and "trust_threshold = 5.0" in msg
+
+
+def test_effective_sample_size_hand_computed():
+    """Kish: equal weights keep every particle; (3, 1) is worth (4^2) / (9 + 1) = 1.6."""
+    assert effective_sample_size(np.ones(5)) == 5.0
+    assert effective_sample_size(np.array([3.0, 1.0])) == pytest.approx(1.6)
+    assert effective_sample_size(np.array([1.0, 0.0, 0.0])) == 1.0

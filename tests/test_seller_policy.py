@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 
+from experiments.intervals import t_interval
 from simulation.ledger import Account
 from simulation.metrics import Counter
 from simulation.model import MarketModel
@@ -29,10 +30,6 @@ from simulation.seller_policy import (
 from simulation.spec import load_spec
 
 SEEDS = range(10)
-T_975_9 = 2.262
-"""Student t quantile for a two-sided 95% CI over 10 paired seeds."""
-T_975_7 = 2.365
-"""The same over 8 paired seeds."""
 
 
 # --- mechanism tests (hand-computed) -------------------------------------------------------
@@ -121,7 +118,8 @@ def test_home_currency_appreciation_raises_usd_costs():
 
 def _spec(mode: str, shocks: list | None = None, days: int = 180, policy: dict | None = None):
     seller = {"name": "entrant", "policy": {"mode": mode, **(policy or {})}}
-    # VN earns money under the fixed plan, NG (16% on social media, slow parcels) loses it.
+    # PH earns money under the fixed plan, VN is marginal, NG (16% on social media, slow
+    # parcels) loses it.
     return load_spec({"regions": ["VN", "PH", "NG"], "n_consumers": 6_000,
                       "horizon_days": days, "sellers": [seller], "shocks": shocks or []})
 
@@ -138,15 +136,10 @@ def runs() -> dict[str, list[MarketModel]]:
     return {mode: [_run(_spec(mode), seed) for seed in SEEDS] for mode in ("fixed", "adaptive")}
 
 
-def _ci(d: np.ndarray) -> tuple[float, float, float]:
-    half = T_975_9 * d.std(ddof=1) / np.sqrt(len(d))
-    return float(d.mean()), float(d.mean() - half), float(d.mean() + half)
-
-
 def test_adaptive_seller_earns_more_where_a_region_loses(runs):
     fixed = np.array([m.ledger.profit()[0].sum() for m in runs["fixed"]])
     adaptive = np.array([m.ledger.profit()[0].sum() for m in runs["adaptive"]])
-    mean, lo, hi = _ci(adaptive - fixed)
+    mean, lo, hi = t_interval(adaptive - fixed)
     budget = 3.0 * 6_000 / 1000 * 180  # the run's whole marketing budget, USD
     assert lo > 0, (mean, lo, hi)
     assert hi < budget, (mean, lo, hi)  # adapting cannot earn more than the whole budget
@@ -157,7 +150,13 @@ def test_exit_in_the_losing_region_not_the_profitable_ones(runs):
     assert (ng_fixed < 0).all()  # NG loses money under the fixed plan in every seed
     exits = np.array([m.counters[0, :, Counter.REGION_EXITS] for m in runs["adaptive"]])
     assert exits[:, 2].sum() >= 9  # NG left in (nearly) every seed
-    assert exits[:, 0].sum() <= 2  # VN, profitable, kept in (nearly) every seed
+    # PH earns money under the fixed plan in most seeds (calibrated profile: +184 USD on
+    # average over the 10 seeds, VN +62, NG -383): kept in (nearly) every seed, and the
+    # marginal VN is left less often than the losing NG.
+    ph_fixed = np.array([m.ledger.profit()[0, 1] for m in runs["fixed"]])
+    assert ph_fixed.mean() > 0
+    assert exits[:, 1].sum() <= 2
+    assert exits[:, 0].sum() < exits[:, 2].sum()
     for m, e in zip(runs["adaptive"], exits, strict=True):
         left = e > 0
         assert not m.sells_in[0, left].any() and not m.population.sells[:, 0][
@@ -196,9 +195,7 @@ def test_home_currency_appreciation_lowers_margin():
         home_costs = rb[:, [Account.COGS, Account.COMPLIANCE, Account.SERVICES]].sum()
         bound.append((b.ledger.profit()[0].sum() - a.ledger.profit()[0].sum(),
                       (math.exp(0.2) - 1) * home_costs))
-    d = np.array(hit) - np.array(base)
-    half = T_975_7 * d.std(ddof=1) / np.sqrt(len(d))
-    mean, lo, hi = d.mean(), d.mean() - half, d.mean() + half
+    mean, lo, hi = t_interval(np.array(hit) - np.array(base))
     assert hi < 0, (mean, lo, hi)  # margin falls
     for drop, most in bound:
         assert -most <= drop < 0  # no more than every home-currency cost x (e^0.2 - 1)
@@ -228,10 +225,8 @@ def test_price_steps_alone_raise_revenue_per_order_and_cut_orders():
         assert b.seller_list[0].budget.sum() == a.seller_list[0].budget.sum()
         d_orders.append(ob / oa - 1)
         d_rpo.append((rb / ob) / (ra / oa) - 1)
-    o, r = np.array(d_orders), np.array(d_rpo)
-    o_half = T_975_7 * o.std(ddof=1) / np.sqrt(len(o))
-    r_half = T_975_7 * r.std(ddof=1) / np.sqrt(len(r))
-    assert o.mean() + o_half < 0, (o.mean(), o_half)  # fewer orders
-    assert o.mean() - o_half > -0.5, (o.mean(), o_half)  # a 25% price rise, not a collapse
-    assert r.mean() - r_half > 0.02, (r.mean(), r_half)  # dearer orders
-    assert r.mean() + r_half < 0.25, (r.mean(), r_half)  # never above the ceiling's 25%
+    o, r = t_interval(d_orders), t_interval(d_rpo)  # (mean, low, high)
+    assert o[2] < 0, o  # fewer orders
+    assert o[1] > -0.5, o  # a 25% price rise, not a collapse
+    assert r[1] > 0.02, r  # dearer orders
+    assert r[2] < 0.25, r  # never above the ceiling's 25%

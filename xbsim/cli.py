@@ -122,7 +122,8 @@ def attribution_line(summary) -> str:
     touched = ", ".join(f"{c} {v.get(f'touched_by_{c}_share', float('nan')):.2f}"
                         for c in names)
     return (f"first purchases: first exposure via {first}; touched by {touched}; "
-            f"{v.get('touches_before_first_purchase', float('nan')):.1f} touches before")
+            f"{v.get('touches_before_first_purchase', float('nan')):.1f} touches before "
+            f"({v.get('recalled_touches_before_first_purchase', float('nan')):.1f} recalled)")
 
 
 @app.command()

@@ -67,8 +67,8 @@ FIGURE = FigureSpec(
     title="What drives the market: Sobol indices of ten inputs (95% bootstrap CIs)",
     caption="Variance-based sensitivity of orders, GMV, profit and awareness to ten inputs "
             "of a two-region market (ID, DE; 1,000 consumers, 120 days), Saltelli design with "
-            "N = 64 (768 runs). Trust dominates sales; the marketing budget dominates "
-            "awareness; the placebo (order_compaction_interval) is exactly zero.",
+            "N = 64 (768 runs), with a placebo input (order_compaction_interval) that must "
+            "score zero; indices and their intervals in results/README.md.",
     source=SensitivitySource(SWEEP, OUTCOMES),
     draw=draw, figsize=(13, 5),
 )

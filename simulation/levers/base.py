@@ -62,6 +62,9 @@ class Mechanics:
     customs_factor: np.ndarray = field(init=False, metadata=knob(
         WAREHOUSES, "(R,) multiplies mean customs delay (shipped, promised)",
         custom_only=True))  # the extension point of notebooks/08_writing_your_own_lever
+    linehaul_departures_per_week: float | None = field(default=None, metadata=knob(
+        WAREHOUSES, "line-haul departures a week the seller's direct parcels wait for at the "
+        "hub (shipped, promised); None: no route planning, the hub's days stand"))
     ship_cost_factor: np.ndarray = field(init=False, metadata=knob(
         WAREHOUSES, "(R, M) multiplies the USD cost of a direct parcel"))
     multimodal_threshold_usd: float | None = field(default=None, metadata=knob(
@@ -72,8 +75,12 @@ class Mechanics:
     low_value_mode: int = field(default=SHIPPING_MODES.index("sea_freight"), metadata=knob(
         SELLERS, "shipping-mode index below the threshold"))
     targeting_power: np.ndarray | None = field(default=None, metadata=knob(
-        "simulation.advertising", "(R,) exponent on the affinity of who sees ads; "
+        "simulation.advertising", "(R,) exponent on the affinity of who sees ads, or on the "
+        "buyer-likeness score of the seller's data audience where targeting_data_share > 0; "
         "None: the parameter `ad_targeting_power`"))
+    targeting_data_share: np.ndarray | None = field(default=None, metadata=knob(
+        "simulation.advertising", "(R,) share of ad impressions delivered to the seller's "
+        "lookalike audience (simulation.targeting); None: none"))
     data_volume_factor: float = field(default=1.0, metadata=knob(
         SELLERS, "multiplies the daily breach hazard (more data held, more risk)"))
     fine_factor: np.ndarray = field(init=False, metadata=knob(

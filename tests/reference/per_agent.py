@@ -57,6 +57,9 @@ class PerAgentConsumer(mesa.Agent):
         max_attention = 0.0
         for s in range(n_sellers):
             pop.attention[i, s] = pop.attention[i, s] * np.float32(1.0 - p.attention_decay)
+            if s == 0:  # one memory of touches per consumer
+                pop.recalled_before[i] = pop.recalled_before[i] * np.float32(
+                    1.0 - p.attention_decay)
             relax = pop.trust_relax[i, 0]
             pop.trust[i, s] += relax * (pop.trust0[i, s] - pop.trust[i, s])
             max_attention = max(max_attention, float(pop.attention[i, s]))
@@ -185,6 +188,7 @@ class PerAgentMarketModel(MarketModel):
                 code = channels.REFERRAL
             if code >= 0 and not pop.customer[c]:
                 pop.touches_before[c] += 1
+                pop.recalled_before[c] += np.float32(1.0)
                 pop.channels_before[c] |= np.uint8(1 << code)
                 if pop.first_channel[c, s] < 0:
                     pop.first_channel[c, s] = code
