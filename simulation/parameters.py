@@ -879,6 +879,17 @@ class ModelParameters(BaseModel):
         "enrichment: Schmitt, Skiera & Van den Bulte 2011; a tie's defection raises churn: "
         "Nitzan & Libai 2011, J. Marketing); 0 = the tie ends with the group order",
     )
+    repurchase_window_days: int = P(
+        90, 1, 365, "days",
+        "measurement only: window after a customer's first order with a seller in which a "
+        "second order counts as a repurchase for the fixed-window repurchase metrics "
+        "(referred_repurchase_rate_window, other_repurchase_rate_window); customers whose "
+        "first order is younger at the end of the run are left out (no right censoring)",
+        "definition: the 90-day repeat-purchase window of e-commerce retention reporting, "
+        "independent of any lever; equal windows per customer as in Schmitt, Skiera & Van "
+        "den Bulte 2011 (J. Marketing, tenure controlled); leaves 90 of the validation's "
+        "180 days for first orders to qualify",
+    )
     kol_live_fee_multiplier: float = P(
         3.0, 0.0, 50.0, "posts",
         "fee for a live-stream in units of a post's fee",
