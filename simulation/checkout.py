@@ -132,17 +132,18 @@ def choice_and_checkout_phase(model: MarketModel, day: int) -> None:
     """Phase 'choice and checkout': occasions and choices, then checkout of the chosen.
 
     Offers are only assembled on days when someone has a purchase occasion (they draw
-    nothing at random, so skipping them changes no result).
+    nothing at random, so skipping them changes no result). Last, the customers whose first
+    order is ``repurchase_window_days`` old are counted (measurement only).
     """
     pop = model.population
     rng = model.streams.decisions
     invited = fission.invitation_occasions(model, day, model.streams.invitations)
     occasions = pop.purchase_occasions(day, rng, *model.live_commerce.take_occasions(),
                                        occasion_boost=model.occasion_boost, invited=invited)
-    if len(occasions) == 0:
-        return
-    offers = build_offers(model)
-    checkout(model, pop.choose(occasions, offers, rng), offers)
+    if len(occasions):
+        offers = build_offers(model)
+        checkout(model, pop.choose(occasions, offers, rng), offers)
+    model.repurchase_window.mature(model, day)  # measurement only, after today's orders
 
 
 def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> None:
@@ -215,7 +216,7 @@ def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> 
     pop.stage[cp] = Stage.BUYING
 
     live_commerce.pay_commissions(model, sp, rp, vp, live[paid])
-    fission.settle_referrals(model, s, r, terms, paid)
+    fission.settle_referrals(model, c, s, r, terms, paid)
     _count_customer_kinds(model, cp, sp, rp, vp, first, second, terms, paid)
 
     # Fraud rates are reported per completed card volume (Nilson: losses per USD of volume),
@@ -227,14 +228,16 @@ def _count_customer_kinds(model: MarketModel, cp, sp, rp, vp, first, second,
                          terms: fission.ReferralTerms, paid) -> None:
     """Measurement only: group-order value, first and second orders with the seller, referred.
 
-    Feeds the referred vs other customers' repurchase and the group vs solo order value
-    metrics (validation of effects); no behaviour reads these counters or the flag.
+    Feeds the referred vs other customers' repurchase (whole horizon and fixed window) and
+    the group vs solo order value metrics (validation of effects); no behaviour reads these
+    counters, the flag or the order days.
     """
     joined = terms.joined[paid]
     if joined.any():
         count(model, sp[joined], rp[joined], Counter.GROUP_GMV, vp[joined])
     if first.any():
         count(model, sp[first], rp[first], Counter.FIRST_WITH_SELLER)
+    model.repurchase_window.record(cp, sp, first, second, model.steps)
     referred_first = terms.referred_first[paid]
     if referred_first.any():
         model.fission.referred_customer[cp[referred_first], sp[referred_first]] = True

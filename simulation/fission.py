@@ -8,7 +8,9 @@ referral pot per seller and region), its referral programme
 Writes: the pot, invitations that expire (window passed or group full), group sizes, the
 group price, household basket and rebate of each paid referred order, paid from the pot while
 it lasts (ledger: marketing; counters MARKETING_ALLOCATED, REFERRAL_ALLOCATED,
-REFERRAL_REBATES, GROUP_BUY_SUBSIDIES, GROUP_ORDERS, REFERRAL_ORDERS). What the pot holds at
+REFERRAL_REBATES, GROUP_BUY_SUBSIDIES, GROUP_ORDERS, REFERRAL_ORDERS) and the referral tie of
+each paid referred first order (:class:`simulation.referral_ties.ReferralTies`: the referrer's
+later word of mouth keeps reaching the friend she brought in). What the pot holds at
 the horizon is reported as ``referral_unspent``; nothing allocated is dropped silently.
 """
 
@@ -21,6 +23,7 @@ import numpy as np
 
 from simulation.consumers import IN_EPISODE
 from simulation.metrics import Counter, count
+from simulation.referral_ties import ReferralTies
 
 if TYPE_CHECKING:
     from simulation.model import MarketModel
@@ -137,6 +140,8 @@ class Fission:
         # (consumer, seller): the first order with the seller was a referred one (measurement
         # only: the referred vs other customers' repurchase metrics; nothing reads it to act)
         self.referred_customer = np.zeros((n, len(sellers)), dtype=bool)
+        # who referred whom to which seller (behaviour: social enrichment in word of mouth)
+        self.ties = ReferralTies(len(sellers))
         self.family = np.isin(np.array(model.regions.macro_regions, dtype=object),
                               FAMILY_GROUP_BUY_REGIONS)
         self.any_programme = bool(model.referrals.active.any())
@@ -289,9 +294,12 @@ def referral_terms(model: MarketModel, consumers: np.ndarray, sellers: np.ndarra
         np.where(refused, 0.0, rebate), np.where(refused, 0.0, subsidy), referred & first)
 
 
-def settle_referrals(model: MarketModel, sellers: np.ndarray, regions: np.ndarray,
-                     terms: ReferralTerms, paid: np.ndarray) -> None:
-    """Book the paid orders' rebates and subsidies (marketing) and grow the groups."""
+def settle_referrals(model: MarketModel, consumers: np.ndarray, sellers: np.ndarray,
+                     regions: np.ndarray, terms: ReferralTerms, paid: np.ndarray) -> None:
+    """Book rebates and subsidies (marketing), grow the groups, tie referred buyers to referrers.
+
+    The tie (:class:`simulation.referral_ties.ReferralTies`) is behaviour: social enrichment.
+    """
     s, r = sellers[paid], regions[paid]
     rebate, subsidy = terms.rebate[paid], terms.subsidy[paid]
     if rebate.any():
@@ -309,3 +317,4 @@ def settle_referrals(model: MarketModel, sellers: np.ndarray, regions: np.ndarra
     first = terms.referred_first[paid]
     if first.any():
         count(model, s[first], r[first], Counter.REFERRAL_ORDERS)
+        model.fission.ties.record(consumers[paid][first], s[first], terms.referrer[paid][first])

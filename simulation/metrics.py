@@ -92,6 +92,12 @@ class Counter(IntEnum):
     REPEATERS = 60  # paid second orders with this seller (customers becoming repeat buyers)
     REFERRED_REPEATERS = 61  # ... of customers whose first order was a REFERRAL_ORDERS one
     RECALLED_BEFORE_FIRST = 62  # sum over first purchases of the touches still remembered
+    # Fixed-window repurchase (simulation/repurchase_window.py), counted on the day a
+    # customer's first order with the seller is repurchase_window_days old:
+    WINDOW_FIRST = 63  # customers whose first order with this seller is W days old
+    WINDOW_REPEATERS = 64  # ... who paid a second order at most W days after the first
+    WINDOW_REFERRED_FIRST = 65  # ... WINDOW_FIRST whose first order was a REFERRAL_ORDERS one
+    WINDOW_REFERRED_REPEATERS = 66  # ... WINDOW_REPEATERS whose first order was referred
 
 
 N_COUNTERS = len(Counter)
@@ -210,6 +216,15 @@ METRICS: tuple[Metric, ...] = (
     Metric("other_repurchase_rate", "share of other customers",
            "customers whose first order with the seller was not a referred one and who paid "
            "a second / such customers", True, "mechanism"),
+    Metric("referred_repurchase_rate_window", "share of referred customers",
+           "referred customers (first order with the seller an invited buyer's) whose first "
+           "order is at least repurchase_window_days old and who paid a second within that "
+           "many days of the first / such customers (equal observation window: no right "
+           "censoring of late recruits)", True, "mechanism"),
+    Metric("other_repurchase_rate_window", "share of other customers",
+           "the other customers whose first order with the seller is at least "
+           "repurchase_window_days old and who paid a second within that many days of the "
+           "first / such customers", True, "mechanism"),
     Metric("group_order_value", "USD per order",
            "value of paid orders that joined a sharer's group / such orders", False,
            "mechanism"),
@@ -303,6 +318,8 @@ RATIO_METRICS: tuple[tuple[str, str, str], ...] = (
     ("checkout_conversion_rate", "PAID", "CHECKOUTS"),
     ("referred_repurchase_rate", "REFERRED_REPEATERS", "REFERRAL_ORDERS"),
     ("other_repurchase_rate", "other_repeaters", "other_first"),
+    ("referred_repurchase_rate_window", "WINDOW_REFERRED_REPEATERS", "WINDOW_REFERRED_FIRST"),
+    ("other_repurchase_rate_window", "window_other_repeaters", "window_other_first"),
     ("group_order_value", "GROUP_GMV", "GROUP_ORDERS"),
     ("solo_order_value", "solo_gmv", "solo_orders"),
 )
@@ -345,6 +362,9 @@ def compute_metrics(
                   resolution_days=inputs["DELIVERY_DAYS"] + inputs["LOST_DAYS"],
                   other_repeaters=inputs["REPEATERS"] - inputs["REFERRED_REPEATERS"],
                   other_first=inputs["FIRST_WITH_SELLER"] - inputs["REFERRAL_ORDERS"],
+                  window_other_repeaters=(inputs["WINDOW_REPEATERS"]
+                                          - inputs["WINDOW_REFERRED_REPEATERS"]),
+                  window_other_first=inputs["WINDOW_FIRST"] - inputs["WINDOW_REFERRED_FIRST"],
                   solo_gmv=inputs["GMV"] - inputs["GROUP_GMV"],
                   solo_orders=inputs["PAID"] - inputs["GROUP_ORDERS"])
     num = np.empty((len(RATIO_METRICS), *shape))

@@ -37,6 +37,7 @@ from simulation.payments import ExchangeRates, PaymentProvider
 from simulation.pricing import OfferBook
 from simulation.reach import online_counts
 from simulation.regions import Catalog, RegionTable, load_catalog
+from simulation.repurchase_window import RepurchaseWindow
 from simulation.schedule import PHASES
 from simulation.seller_policy import review_states
 from simulation.sellers import Seller
@@ -148,6 +149,8 @@ class MarketModel(mesa.Model):
         self.ad_audiences = AdAudiences(self)
         self.exposures = Exposures()
         self.fission = Fission(self)  # referral pots, invitations, groups
+        self.repurchase_window = RepurchaseWindow(  # measurement only: window repurchase
+            self.population.n, n_sellers, p.repurchase_window_days)
         self.offer_book: OfferBook | None = None  # made by pricing.offer_book on first use
         kols = create_kols(self)
         by_region: dict[int, list[KOL]] = {}

@@ -860,6 +860,36 @@ class ModelParameters(BaseModel):
         "brief: family group-buy in Southeast Asia and the Middle East: order value 60-65% "
         "above individuals (2025 report); the low end",
     )
+    referral_match_power: float = P(
+        1.0, 0.0, 3.0, "exponent",
+        "how a sharer in a referral programme picks whom to invite: each tie with a chance "
+        "proportional to the friend's category affinity to this power (expected number "
+        "invited unchanged: share_reach of her ties); 0 = friends at random, like a feed post",
+        "assumption: an invitation is a direct message to chosen friends and the referrer "
+        "knows who needs the product (better match: Schmitt, Skiera & Van den Bulte 2011, "
+        "J. Marketing); 1 = in proportion to the friend's need, the neutral choice between "
+        "random (0) and only the keenest friends (large)",
+    )
+    referral_tie_reach: float = P(
+        1.0, 0.0, 1.0, "probability",
+        "chance that a friend a customer once referred to a seller hears her later word of "
+        "mouth about that seller (praise or warning), on top of the random feed audience",
+        "assumption: the referral tie is a direct conversation about this seller, so the "
+        "referred friend hears every later experience the referrer shares (social "
+        "enrichment: Schmitt, Skiera & Van den Bulte 2011; a tie's defection raises churn: "
+        "Nitzan & Libai 2011, J. Marketing); 0 = the tie ends with the group order",
+    )
+    repurchase_window_days: int = P(
+        90, 1, 365, "days",
+        "measurement only: window after a customer's first order with a seller in which a "
+        "second order counts as a repurchase for the fixed-window repurchase metrics "
+        "(referred_repurchase_rate_window, other_repurchase_rate_window); customers whose "
+        "first order is younger at the end of the run are left out (no right censoring)",
+        "definition: the 90-day repeat-purchase window of e-commerce retention reporting, "
+        "independent of any lever; equal windows per customer as in Schmitt, Skiera & Van "
+        "den Bulte 2011 (J. Marketing, tenure controlled); leaves 90 of the validation's "
+        "180 days for first orders to qualify",
+    )
     kol_live_fee_multiplier: float = P(
         3.0, 0.0, 50.0, "posts",
         "fee for a live-stream in units of a post's fee",

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation import referral_ties
 from simulation.channels import transferred_trust
 from simulation.consumers import Exposures
 from simulation.metrics import Counter
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from simulation.consumers import ConsumerPopulation
     from simulation.model import MarketModel
     from simulation.network import SocialGraph
+    from simulation.referral_ties import ReferralTies
     from simulation.sellers import Seller
 
 WOM_CHANNEL = int(Counter.WOM_TOUCHES)
@@ -64,7 +66,7 @@ def spread(model: MarketModel, consumers: np.ndarray, sellers: np.ndarray,
     inviting = programmes.active[sellers] & paying & (
         model.degree[consumers] >= programmes.invite_threshold[sellers])
     return share(model.population, consumers, sellers, satisfaction, inviting, model.graph,
-                 model.exposures, rng)
+                 model.exposures, rng, ties=model.fission.ties)
 
 
 def online_friends(pop: ConsumerPopulation, src: np.ndarray, nbr: np.ndarray,
@@ -92,10 +94,14 @@ def share(
     graph: SocialGraph,
     exposures: Exposures,
     rng: np.random.Generator,
+    ties: ReferralTies | None = None,
 ) -> tuple[int, int]:
     """Buyers tell friends: the satisfied share, the unhappy warn.
 
-    Referral rebates raise sharing. Touches arrive tomorrow through :class:`Exposures`.
+    Referral rebates raise sharing; a sharer in a programme invites the friends she expects
+    to want the product, and friends she once referred to the seller hear her again
+    (:mod:`simulation.referral_ties`; ``ties`` None: no referral ties). Touches arrive
+    tomorrow through :class:`Exposures`.
 
     Returns:
         (positive shares, negative shares).
@@ -113,8 +119,18 @@ def share(
         if not mask.any():
             continue
         src_c, src_s = consumers[mask], sellers[mask]
-        src, nbr = graph.sample_neighbours(src_c, p.share_reach, rng)
+        inviting = referral_active[mask] if positive else np.zeros(len(src_c), dtype=bool)
+        src, nbr = audience(pop, graph, src_c, inviting, rng)
         src, nbr = online_friends(pop, src, nbr, rng)
+        tie = np.zeros(len(src), dtype=bool)
+        if ties is not None and len(ties):
+            # Social enrichment: the friends she referred to this seller hear her too.
+            t_src, t_nbr = referral_ties.tie_audience(ties, src_c, src_s,
+                                                      p.referral_tie_reach, rng)
+            new = referral_ties.without_pairs(t_src, t_nbr, src, nbr, pop.n)
+            src = np.concatenate([src, t_src[new]])
+            nbr = np.concatenate([nbr, t_nbr[new]])
+            tie = np.concatenate([tie, np.ones(int(new.sum()), dtype=bool)])
         if len(src) == 0:
             continue
         # Map each kept tie back to the seller its sharer bought from.
@@ -133,7 +149,8 @@ def share(
             exposures.add(
                 nbr, s, attention=p.wom_touch_weight * peer,
                 trust_gain=transferred_trust(experience, p.wom_trust_gain, peer),
-                referrer=np.where(ref_on[src], src, -1), channel=WOM_CHANNEL,
+                # a tie's later word of mouth is not a new invitation
+                referrer=np.where(ref_on[src] & ~tie, src, -1), channel=WOM_CHANNEL,
             )
         else:
             exposures.add(
@@ -142,3 +159,27 @@ def share(
                 channel=WOM_CHANNEL,
             )
     return int(pos.sum()), int(neg.sum())
+
+
+def audience(pop: ConsumerPopulation, graph: SocialGraph, sharers: np.ndarray,
+             inviting: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(sharer, friend) pairs a share reaches: random ties, or for an invitation, chosen ones.
+
+    A feed post reaches ``share_reach`` of her ties at random; an invitation goes to ties
+    chosen by the friends' match weight (better match, :mod:`simulation.referral_ties`).
+    Without invitations the draws are exactly the feed rule's: the lever-free market is
+    unchanged.
+    """
+    p = pop.params
+    if not inviting.any() or p.referral_match_power == 0.0:
+        return graph.sample_neighbours(sharers, p.share_reach, rng)
+    weight = referral_ties.match_weight(pop.affinity, p.referral_match_power)
+    inv_rows = np.flatnonzero(inviting)
+    feed_rows = np.flatnonzero(~inviting)
+    row_i, nbr_i = referral_ties.invited_ties(graph, sharers[inv_rows], p.share_reach, weight,
+                                              rng)
+    if len(feed_rows) == 0:
+        return sharers[inv_rows][row_i], nbr_i
+    row_f, nbr_f = graph.sample_ties(sharers[feed_rows], p.share_reach, rng)
+    return (np.concatenate([sharers[inv_rows][row_i], sharers[feed_rows][row_f]]),
+            np.concatenate([nbr_i, nbr_f]))
