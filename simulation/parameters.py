@@ -789,7 +789,7 @@ class ModelParameters(BaseModel):
     supplier_late_share: float = P(
         0.15, 0.0, 1.0, "share of batches",
         "probability that a replenishment batch from the supplier reaches the hub late",
-        "APQC Open Standards Benchmarking (Spend Matters, 22 Aug 2013): top performers get "
+        "literature: APQC Open Standards Benchmarking (Spend Matters, 22 Aug 2013): top performers get "
         "91% of supplier orders by the original request date, the bottom performers 13 "
         "points fewer (78%): between 9% and 22% late",
     )
@@ -804,13 +804,13 @@ class ModelParameters(BaseModel):
     sea_late_share: float = P(
         0.36, 0.0, 1.0, "share of batches",
         "probability that bulk sea freight to an overseas warehouse arrives late",
-        "Sea-Intelligence Global Liner Performance: global schedule reliability 63-67% "
+        "literature: Sea-Intelligence Global Liner Performance: global schedule reliability 63-67% "
         "Apr-Aug 2023 (issues 141-145), about 64%",
     )
     sea_late_delay_days: float = P(
         4.6, 0.0, 60.0, "days",
         "mean delay of a late sea-freight replenishment batch",
-        "Sea-Intelligence Global Liner Performance: average delay of late vessel arrivals "
+        "literature: Sea-Intelligence Global Liner Performance: average delay of late vessel arrivals "
         "4.34-5.29 days Feb-Aug 2023, 4.59 in July 2023 (issue 144)",
     )
     max_backorder_days: float = P(
