@@ -789,9 +789,9 @@ class ModelParameters(BaseModel):
     supplier_late_share: float = P(
         0.15, 0.0, 1.0, "share of batches",
         "probability that a replenishment batch from the supplier reaches the hub late",
-        "literature: APQC Open Standards Benchmarking (Spend Matters, 22 Aug 2013): top performers get "
-        "91% of supplier orders by the original request date, the bottom performers 13 "
-        "points fewer (78%): between 9% and 22% late",
+        "literature: APQC Open Standards Benchmarking (Spend Matters, 22 Aug 2013): top "
+        "performers get 91% of supplier orders by the original request date, the bottom "
+        "performers 13 points fewer (78%): between 9% and 22% late",
     )
     supplier_delay_share: float = P(
         0.17, 0.0, 2.0, "share of planned lead time",
@@ -810,8 +810,8 @@ class ModelParameters(BaseModel):
     sea_late_delay_days: float = P(
         4.6, 0.0, 60.0, "days",
         "mean delay of a late sea-freight replenishment batch",
-        "literature: Sea-Intelligence Global Liner Performance: average delay of late vessel arrivals "
-        "4.34-5.29 days Feb-Aug 2023, 4.59 in July 2023 (issue 144)",
+        "literature: Sea-Intelligence Global Liner Performance: average delay of late vessel "
+        "arrivals 4.34-5.29 days Feb-Aug 2023, 4.59 in July 2023 (issue 144)",
     )
     max_backorder_days: float = P(
         14.0, 0.0, 120.0, "days",
