@@ -785,6 +785,34 @@ class ModelParameters(BaseModel):
         "daily inventory holding cost (capital, storage) as share of unit cost",
         "assumption: ~25-30% per year",
     )
+    # --- late replenishment (simulation.replenishment_delays) -----------------------------
+    supplier_late_share: float = P(
+        0.15, 0.0, 1.0, "share of batches",
+        "probability that a replenishment batch from the supplier reaches the hub late",
+        "literature: APQC Open Standards Benchmarking (Spend Matters, 22 Aug 2013): top "
+        "performers get 91% of supplier orders by the original request date, the bottom "
+        "performers 13 points fewer (78%): between 9% and 22% late",
+    )
+    supplier_delay_share: float = P(
+        0.17, 0.0, 2.0, "share of planned lead time",
+        "mean delay of a late supplier batch as a share of its planned factory lead time",
+        "assumption: a late leg slips by the same share of its planned length as a late "
+        "container vessel (Sea-Intelligence GLP 2023: 4.6 days late on Asia-US/Europe "
+        "port-to-port legs of 20-32 days, mean 27.75 in the region catalog's sourced lanes: "
+        "0.17); a shorter leg has fewer days of production and haulage to slip",
+    )
+    sea_late_share: float = P(
+        0.36, 0.0, 1.0, "share of batches",
+        "probability that bulk sea freight to an overseas warehouse arrives late",
+        "literature: Sea-Intelligence Global Liner Performance: global schedule reliability 63-67% "
+        "Apr-Aug 2023 (issues 141-145), about 64%",
+    )
+    sea_late_delay_days: float = P(
+        4.6, 0.0, 60.0, "days",
+        "mean delay of a late sea-freight replenishment batch",
+        "literature: Sea-Intelligence Global Liner Performance: average delay of late vessel "
+        "arrivals 4.34-5.29 days Feb-Aug 2023, 4.59 in July 2023 (issue 144)",
+    )
     max_backorder_days: float = P(
         14.0, 0.0, 120.0, "days",
         "a paid order waiting for stock longer than this is cancelled and refunded",

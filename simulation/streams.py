@@ -36,6 +36,7 @@ class RandomStreams:
     reach: np.random.Generator  # who is online and on which platforms (simulation.reach)
     ad_cap: np.random.Generator  # frequency-cap draws (simulation.advertising)
     forwarding: np.random.Generator  # who forwards content to whom (simulation.content_sharing)
+    replenishment: np.random.Generator  # late supply batches (simulation.replenishment_delays)
 
     @classmethod
     def spawn_from(cls, rng: np.random.Generator) -> RandomStreams:

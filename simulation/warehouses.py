@@ -1,7 +1,8 @@
 """Warehouses: the China hub and overseas (or local) warehouses of each seller.
 
 A warehouse holds stock per product, replenishes it with a periodic-review order-up-to
-policy from a moving-average forecast, picks waiting orders first-in first-out within its
+policy from a moving-average forecast (batches may arrive late:
+:mod:`simulation.replenishment_delays`), picks waiting orders first-in first-out within its
 daily capacity, and hands parcels to carriers: direct cross-border modes from the hub, local
 last-mile delivery from a warehouse inside the region (which also takes local returns).
 """
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulation import fulfilment, logistics
+from simulation import fulfilment, logistics, replenishment_delays
 from simulation.ledger import Account
 from simulation.metrics import Counter
 from simulation.orders import OrderState
@@ -79,13 +80,17 @@ class Warehouse(mesa.Agent):
 
     # --- replenishment --------------------------------------------------------------------
     @property
-    def lead_time_days(self) -> float:
-        """Days from a replenishment order to stock on the shelf."""
-        lead = self.seller.spec.replenishment.factory_lead_time_days
+    def sea_days(self) -> float:
+        """Planned days of bulk sea freight to this warehouse (0 at the hub or a local one)."""
         if self.kind == "overseas":
             # Bulk sea freight from China to the region's port, then into the warehouse.
-            lead += float(self.model.regions.ship_days[self.region, 3])
-        return lead
+            return float(self.model.regions.ship_days[self.region, 3])
+        return 0.0
+
+    @property
+    def lead_time_days(self) -> float:
+        """Planned days from a replenishment order to stock on the shelf."""
+        return self.seller.spec.replenishment.factory_lead_time_days + self.sea_days
 
     @property
     def demand_history(self) -> np.ndarray:
@@ -128,7 +133,11 @@ class Warehouse(mesa.Agent):
         self._stock_value = None
 
     def replenish(self) -> None:
-        """Periodic review: order up to forecast x (lead time + review period) x safety."""
+        """Periodic review: order up to forecast x (lead time + review period) x safety.
+
+        The cover uses the planned lead time; the batch's arrival adds its late-supply delay
+        (:func:`simulation.replenishment_delays.batch_delay`).
+        """
         rep = self.seller.spec.replenishment
         day = self.model.steps
         if (day + self.review_offset) % rep.review_period_days:
@@ -141,7 +150,11 @@ class Warehouse(mesa.Agent):
         target = np.ceil(self.forecast() * cover * rep.safety_factor).astype(np.int64)
         qty = np.maximum(0, target - self.stock - on_order)
         if qty.sum() > 0:
-            self._buy(qty, arrival=day + self.lead_time_days)
+            # The policy plans with the nominal lead time; the batch may arrive late.
+            delay = replenishment_delays.batch_delay(
+                self.model.params, rep.factory_lead_time_days, self.sea_days,
+                self.model.streams.replenishment)
+            self._buy(qty, arrival=day + self.lead_time_days + delay)
 
     def _buy(self, qty: np.ndarray, arrival: float) -> None:
         """Pay for goods (and inbound freight and duty for an overseas warehouse)."""
