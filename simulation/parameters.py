@@ -119,6 +119,17 @@ class ModelParameters(BaseModel):
         "across markets, scaled by income per capita because ad prices follow the buying "
         "power advertisers compete for (USD 2.4 at Indonesia's income, 15 at the US's)",
     )
+    budget_income_elasticity: float = P(
+        1.0, 0.0, 2.0, "1",
+        "how a seller spreads its total marketing budget over its regions: in proportion to "
+        "consumers x (income per head / reference income)^this; 1 = in proportion to "
+        "purchasing power (expected revenue), 0 = per head (the rule before issue 16)",
+        "literature: percentage-of-(anticipated)-sales is the most common budgeting rule "
+        "(Shimp & Andrews, Advertising, Promotion and Other Aspects of IMC, budgeting chapter, "
+        "citing Lancaster & Stern 1983: ~50% of the top 100 US consumer advertisers budget on "
+        "anticipated sales, 20% on past sales); assumption: expected sales per consumer are "
+        "proportional to income per head, as the model's CPM and creator fees are",
+    )
     ad_frequency_cap_per_day: float = P(
         3.0, 1.0, 100.0, "impressions per user per day",
         "most impressions of one seller a user is shown per day (the platform's frequency "

@@ -14,6 +14,7 @@ import mesa
 import numpy as np
 
 from simulation import advertising, data_protection, logistics, pricing
+from simulation.budget import CHANNELS, initial_budget
 from simulation.ledger import Account
 from simulation.levers import Mechanics
 from simulation.parameters import kol_tiers
@@ -78,11 +79,13 @@ class Seller(mesa.Agent):
             self.warehouse_in[r] = wh.index
             self.local_warehouses.append(wh)
 
-        # Daily marketing budget (USD) per channel (ads, kols, referral) and region: set by
-        # the spec; an adaptive seller's reviews move it (simulation.seller_policy).
-        self.budget = np.stack([
-            spec.marketing_budget_per_1k_daily * self.consumers_in / 1000.0
-            * getattr(spec.budget_split, channel) for channel in ("ads", "kols", "referral")])
+        # Daily marketing budget (USD) per channel (ads, kols, referral) and region: the
+        # spec's total spread over regions by expected revenue (simulation.budget); an
+        # adaptive seller's reviews move it (simulation.seller_policy).
+        self.budget = initial_budget(
+            spec.marketing_budget_per_1k_daily, spec.budget_split.model_dump(),
+            self.consumers_in, regions.gdp_per_capita / model.params.reference_income_usd,
+            model.params.budget_income_elasticity)
         self.kol_contracts: list[KOL] = []
         self.left = np.zeros(regions.n, dtype=bool)  # regions the seller has left
         self.breaches = 0
@@ -117,7 +120,7 @@ class Seller(mesa.Agent):
 
     def daily_budget(self, channel: str) -> np.ndarray:
         """(R,) USD per day for a marketing channel ('ads', 'kols' or 'referral')."""
-        return self.budget[("ads", "kols", "referral").index(channel)].copy()
+        return self.budget[CHANNELS.index(channel)].copy()
 
     def stop_fixed_costs(self, region: int) -> None:
         """The seller left ``region``: its warehouse lease, compliance and services end there."""

@@ -201,10 +201,15 @@ class SellerSpec(BaseModel):
     target_regions: list[str] | None = Field(None, description="None = every model region")
     products: list[ProductSpec] = Field(default_factory=_default_products, min_length=1)
     marketing_budget_per_1k_daily: float = declare(
-        3.0, 0, 100_000, "USD per day per 1000 consumers", "marketing budget",
+        3.0, 0, 100_000, "USD per day per 1000 consumers",
+        "marketing budget: the seller's total, stated per 1000 consumers it serves on average; "
+        "spread over its regions by expected revenue (budget_income_elasticity, "
+        "simulation.budget)",
         "scenario input: assumption, no sourced entrant budget; USD 3 per 1000 represented "
-        "adults a day (~USD 1.1 per adult a year) buys ~0.3-1.5 impressions per adult a day "
-        "at the model's CPMs, an always-on campaign that an entrant can afford per region")
+        "adults a day (~USD 1.1 per adult a year), spread by purchasing power, buys the same "
+        "impressions per adult a day in each of its regions at the model's CPMs (0.22 in the "
+        "seven-region validation market, 0.12 in the US alone, 1.6 in Nigeria alone, with the "
+        "default 60% ad share), an always-on campaign that an entrant can afford")
     budget_split: BudgetSplit = Field(default_factory=BudgetSplit)
     kol_tier_mix: dict[str, float] = declare(
         None, 0, 1, "share of KOL budget", "share of the KOL budget by tier (normalised)",
