@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.metrics import Counter, count
+from simulation.metrics import Counter, count, ratio
 
 if TYPE_CHECKING:
     from simulation.model import MarketModel
@@ -46,17 +46,12 @@ class WindowCounts:
     @property
     def referred_rate(self) -> float:
         """Referred repeaters / referred qualified customers (NaN if none qualifies)."""
-        return _rate(self.referred_repeaters, self.referred_qualified)
+        return float(ratio(self.referred_repeaters, self.referred_qualified))
 
     @property
     def other_rate(self) -> float:
         """Other repeaters / other qualified customers (NaN if none qualifies)."""
-        return _rate(self.other_repeaters, self.other_qualified)
-
-
-def _rate(num: int, den: int) -> float:
-    """The ratio num / den, NaN for an empty denominator (as :func:`simulation.metrics.ratio`)."""
-    return num / den if den else float("nan")
+        return float(ratio(self.other_repeaters, self.other_qualified))
 
 
 def repeated_within(first_day: np.ndarray, second_day: np.ndarray, window: int) -> np.ndarray:
@@ -111,12 +106,20 @@ class RepurchaseWindow:
         self.window = int(window)
         self.first_day = np.full((n_consumers, n_sellers), NO_DAY, dtype=np.int32)
         self.second_day = np.full((n_consumers, n_sellers), NO_DAY, dtype=np.int32)
+        # day -> (consumers, sellers) of that day's first orders, kept until they mature, so
+        # maturing a cohort does not scan every (consumer, seller) pair each day
+        self._cohorts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def record(self, consumers: np.ndarray, sellers: np.ndarray, first: np.ndarray,
                second: np.ndarray, day: int) -> None:
         """Note today's paid first and second orders with each seller (one per consumer)."""
-        self.first_day[consumers[first], sellers[first]] = day
+        c, s = consumers[first], sellers[first]
+        self.first_day[c, s] = day
         self.second_day[consumers[second], sellers[second]] = day
+        if len(c):
+            old = self._cohorts.get(day)
+            self._cohorts[day] = (c, s) if old is None else (
+                np.concatenate([old[0], c]), np.concatenate([old[1], s]))
 
     def mature(self, model: MarketModel, day: int) -> None:
         """Count the customers whose first order is ``window`` days old today (after checkout).
@@ -124,12 +127,10 @@ class RepurchaseWindow:
         Their second order, if any within the window, is already recorded (it came on a day
         up to today). Referred customers are those of ``model.fission.referred_customer``.
         """
-        cohort = day - self.window
-        if cohort < 0:
+        pairs = self._cohorts.pop(day - self.window, None)
+        if pairs is None:
             return
-        c, s = np.nonzero(self.first_day == cohort)
-        if len(c) == 0:
-            return
+        c, s = pairs
         r = model.population.region[c].astype(np.int64)
         count(model, s, r, Counter.WINDOW_FIRST)
         referred = model.fission.referred_customer[c, s]
