@@ -20,6 +20,21 @@ from scipy import sparse
 from simulation.parameters import declared_default
 
 
+def expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, position) for every position in each half-open range [lo[row], hi[row]).
+
+    The CSR walk behind a node's ties (``indptr`` ranges into ``indices``), vectorised.
+
+    >>> [a.tolist() for a in expand_ranges(np.array([2, 5, 0]), np.array([4, 5, 1]))]
+    [[0, 0, 2], [2, 3, 0]]
+    """
+    lo = np.asarray(lo, dtype=np.int64)
+    counts = np.maximum(np.asarray(hi, dtype=np.int64) - lo, 0)
+    row = np.repeat(np.arange(len(lo)), counts)
+    offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return row, np.repeat(lo, counts) + offset
+
+
 def powerlaw_weights(n: int, mean: float, exponent: float, rng: np.random.Generator, *,
                      min_share: float = declared_default("min_tie_weight_share")
                      ) -> np.ndarray:
@@ -81,18 +96,17 @@ class SocialGraph:
         Returns:
             (index into ``nodes``, neighbour) pairs, one per kept tie.
         """
-        nodes = np.asarray(nodes, dtype=np.int64)
-        starts, ends = self.indptr[nodes], self.indptr[nodes + 1]
-        counts = ends - starts
-        total = int(counts.sum())
-        if total == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        row = np.repeat(np.arange(len(nodes)), counts)
-        # Position of every tie in `indices`: start of its node plus rank within the node.
-        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        nbr = self.indices[np.repeat(starts, counts) + offsets].astype(np.int64)
-        keep = rng.random(total) < share
+        row, nbr = self.ties(nodes)
+        if len(row) == 0:
+            return row, nbr
+        keep = rng.random(len(row)) < share
         return row[keep], nbr[keep]
+
+    def ties(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every tie of each node in ``nodes``: (index into ``nodes``, neighbour) pairs."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        row, pos = expand_ranges(self.indptr[nodes], self.indptr[nodes + 1])
+        return row, self.indices[pos].astype(np.int64)
 
     def to_networkx(self, nodes: np.ndarray | None = None) -> nx.Graph:
         """The subgraph induced by ``nodes`` (all when None) as a networkx Graph."""

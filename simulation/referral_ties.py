@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation.network import expand_ranges
+
 if TYPE_CHECKING:
     from simulation.network import SocialGraph
 
@@ -68,41 +70,28 @@ def match_weight(affinity: np.ndarray, power: float) -> np.ndarray:
     return np.asarray(affinity, dtype=float) ** power
 
 
-def expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(row, position) for every position in each half-open range [lo[row], hi[row]).
-
-    >>> [a.tolist() for a in expand_ranges(np.array([2, 5, 0]), np.array([4, 5, 1]))]
-    [[0, 0, 2], [2, 3, 0]]
-    """
-    lo = np.asarray(lo, dtype=np.int64)
-    counts = np.maximum(np.asarray(hi, dtype=np.int64) - lo, 0)
-    row = np.repeat(np.arange(len(lo)), counts)
-    offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    return row, np.repeat(lo, counts) + offset
-
-
 # --- match: whom a sharer invites ----------------------------------------------------------
 
-def invited_ties(graph: SocialGraph, sharers: np.ndarray, share: float, weight: np.ndarray,
-                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def invited_ties(graph: SocialGraph, sharers: np.ndarray, share: float, affinity: np.ndarray,
+                 power: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """The ties each sharer invites, chosen by the friends' match weight (one draw per tie).
 
     Args:
         graph: the social graph.
         sharers: consumers sending an invitation (one row each).
         share: ``share_reach``: the share of her ties an untargeted share reaches.
-        weight: match weight of every consumer (:func:`match_weight`).
+        affinity: category affinity of every consumer; only the sharers' friends' is read.
+        power: ``referral_match_power`` (:func:`match_weight`).
         rng: the generator word of mouth draws from.
 
     Returns:
         (index into ``sharers``, invited friend) pairs, as :meth:`SocialGraph.sample_ties`.
     """
-    sharers = np.asarray(sharers, dtype=np.int64)
-    row, pos = expand_ranges(graph.indptr[sharers], graph.indptr[sharers + 1])
+    row, nbr = graph.ties(sharers)
     if len(row) == 0:
-        return row, pos
-    nbr = graph.indices[pos].astype(np.int64)
-    keep = rng.random(len(row)) < match_keep_probability(share, weight[nbr], row)
+        return row, nbr
+    weight = match_weight(np.asarray(affinity)[nbr], power)
+    keep = rng.random(len(row)) < match_keep_probability(share, weight, row)
     return row[keep], nbr[keep]
 
 

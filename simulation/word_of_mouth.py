@@ -173,11 +173,10 @@ def audience(pop: ConsumerPopulation, graph: SocialGraph, sharers: np.ndarray,
     p = pop.params
     if not inviting.any() or p.referral_match_power == 0.0:
         return graph.sample_neighbours(sharers, p.share_reach, rng)
-    weight = referral_ties.match_weight(pop.affinity, p.referral_match_power)
     inv_rows = np.flatnonzero(inviting)
     feed_rows = np.flatnonzero(~inviting)
-    row_i, nbr_i = referral_ties.invited_ties(graph, sharers[inv_rows], p.share_reach, weight,
-                                              rng)
+    row_i, nbr_i = referral_ties.invited_ties(graph, sharers[inv_rows], p.share_reach,
+                                              pop.affinity, p.referral_match_power, rng)
     if len(feed_rows) == 0:
         return sharers[inv_rows][row_i], nbr_i
     row_f, nbr_f = graph.sample_ties(sharers[feed_rows], p.share_reach, rng)

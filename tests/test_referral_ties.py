@@ -62,12 +62,12 @@ def test_match_power_zero_is_random_friends():
 
 def test_a_sharer_invites_the_friend_who_fits():
     graph = star(4)
-    weight = np.array([1.0, 0.1, 0.1, 0.1, 3.7])  # the sharer's own weight is not used
+    affinity = np.array([1.0, 0.1, 0.1, 0.1, 3.7])  # the sharer's own is not used
     rng = np.random.default_rng(0)
     draws = 4000
     invited = np.zeros(5)
     for _ in range(draws):
-        _, nbr = invited_ties(graph, np.array([0]), 0.5, weight, rng)
+        _, nbr = invited_ties(graph, np.array([0]), 0.5, affinity, 1.0, rng)
         np.add.at(invited, nbr, 1)
     assert invited[4] == draws  # chance 1
     assert invited[1:4] / draws == pytest.approx([0.05] * 3, abs=0.015)  # 3 sd of 4000 draws
