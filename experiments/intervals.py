@@ -43,6 +43,11 @@ many standard errors above 0. Below that the ratio's denominator is indistinguis
 (or negative, which flips the ratio's sign): absolute differences carry the result instead."""
 
 
+def t_quantile(n: int) -> float:
+    """Two-sided t quantile at CONFIDENCE for n values (n - 1 degrees of freedom)."""
+    return float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1))
+
+
 def t_interval(values: np.ndarray) -> tuple[float, float, float]:
     """Mean and two-sided t confidence interval; (mean, nan, nan) for a single value."""
     v = np.asarray(values, dtype=float)
@@ -81,7 +86,7 @@ def rate_interval(values: np.ndarray) -> tuple[float, float, float]:
         return mean, np.nan, np.nan
     if np.all(v == v[0]) or mean in (0.0, 1.0):
         return mean, mean, mean
-    half = stats.t.ppf(0.5 + CONFIDENCE / 2, len(v) - 1) * stats.sem(v) / (mean * (1 - mean))
+    half = t_quantile(len(v)) * stats.sem(v) / (mean * (1 - mean))
     centre = _logit(mean)
     return mean, _expit(centre - half), _expit(centre + half)
 

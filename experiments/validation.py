@@ -46,10 +46,9 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from scipy import stats
 
 from experiments import intervals
-from experiments.intervals import CONFIDENCE, t_interval
+from experiments.intervals import t_interval
 from experiments.manifest import atomic_write_text, build_manifest, spec_hash, write_manifest
 from experiments.plotting import new_figure
 from experiments.posterior import POSTERIOR_FILE, load_posterior
@@ -438,10 +437,6 @@ NO_INTERVAL = "no interval: one replication"
 """What the report prints instead of an interval when there is a single replication."""
 
 
-def _t_quantile(n: int) -> float:
-    return float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1))
-
-
 def _paired(base: Sequence[float], treat: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     b = np.asarray(base, dtype=float)
     t = np.asarray(treat, dtype=float)
@@ -496,7 +491,7 @@ def relative_effect(base: Sequence[float], treat: Sequence[float]) -> Estimate:
         return Estimate(mt / mb - 1.0, math.nan, math.nan, n)
     z = t / mt - b / mb
     se = float(np.std(z, ddof=1)) / math.sqrt(n)
-    q = _t_quantile(n)
+    q = intervals.t_quantile(n)
     log_ratio = math.log(mt / mb)
     return Estimate(mt / mb - 1.0, math.exp(log_ratio - q * se) - 1.0,
                     math.exp(log_ratio + q * se) - 1.0, n)
