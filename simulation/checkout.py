@@ -54,8 +54,14 @@ def method_offered(consumer_masks: np.ndarray, offered_masks: np.ndarray) -> np.
 def abandonment_probability(
     offered: np.ndarray, base_rate: float, missing_method_rate: float
 ) -> np.ndarray:
-    """Chance a checkout is abandoned: the base rate, or the higher one if no method fits."""
-    return np.where(offered, base_rate, max(base_rate, missing_method_rate))
+    """Chance a checkout is abandoned: 1 - (1 - base) x (1 - missing) if no method fits.
+
+    Where none of the consumer's methods is offered, a missing method is an independent reason
+    to leave beside the base rate: shoppers give it as a separate cause next to the others
+    (Baymard Institute's surveys), so it adds to them rather than replacing them.
+    """
+    missing = 1.0 - (1.0 - base_rate) * (1.0 - missing_method_rate)
+    return np.where(offered, base_rate, missing)
 
 
 def fraud_attempts_expected(legit_attempts: np.ndarray, attempt_rate: np.ndarray) -> np.ndarray:

@@ -53,8 +53,11 @@ def test_payment_method_masks_and_abandonment():
     assert checkout.method_mask(["wallet", "bnpl"]) == 2 + 16
     offered = checkout.method_offered(np.array([1, 2, 8]), np.array([3, 1, 8]))
     assert offered.tolist() == [True, False, True]
-    p = checkout.abandonment_probability(offered, 0.2, 0.8)
-    assert p.tolist() == [0.2, 0.8, 0.2]
+    # Independent reasons: 1 - (1 - 0.2) x (1 - 0.5) = 0.6 where no method fits.
+    p = checkout.abandonment_probability(offered, 0.2, 0.5)
+    assert p.tolist() == pytest.approx([0.2, 0.6, 0.2])
+    # A missing method never lowers abandonment, even when its own rate is below the base.
+    assert checkout.abandonment_probability(np.array([False]), 0.7, 0.1)[0] == pytest.approx(0.73)
 
 
 def test_fraud_attempts_expected_is_share_of_all_checkouts():
