@@ -217,7 +217,7 @@ def daily_ad_buys(model: MarketModel, seller: Seller, extra: np.ndarray | None =
     if extra is not None:
         budget = budget + extra
     regions = model.regions
-    cpm = p.ad_cpm_usd_at_reference_income * regions.gdp_per_capita / p.reference_income_usd
+    cpm = p.ad_cpm_usd_at_reference_income * regions.income_index(p.reference_income_usd)
     power = seller.mech.targeting_power
     data = seller.mech.targeting_data_share
     buys = []

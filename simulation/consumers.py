@@ -297,7 +297,7 @@ class ConsumerPopulation:
         # Sensitivities and thresholds.
         sig = p.price_sensitivity_sigma
         self.price_sens = np.exp(sig * rng.standard_normal(n) - sig * sig / 2).astype(FLOAT)
-        income = regions.gdp_per_capita[r] / p.reference_income_usd
+        income = regions.income_index(p.reference_income_usd)[r]
         bsig = p.brand_sensitivity_sigma
         self.brand_sens = (
             income**p.income_elasticity_quality

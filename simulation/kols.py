@@ -57,7 +57,7 @@ class KOL(mesa.Agent):
         self.credibility = credibility
         p = model.params
         # Creator rates follow local income, as ad prices do.
-        income = model.regions.gdp_per_capita[region] / p.reference_income_usd
+        income = model.regions.income_index(p.reference_income_usd)[region]
         self.fee_per_post = p.kol_fee_per_1k_followers_usd * income * len(followers) / 1000.0
         self.fee_per_stream = self.fee_per_post * p.kol_live_fee_multiplier
         self.commission_rate = p.kol_commission_rate

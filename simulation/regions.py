@@ -392,6 +392,14 @@ class RegionTable:
         """Number of regions."""
         return len(self.codes)
 
+    def income_index(self, reference_income_usd: float) -> np.ndarray:
+        """Income per head relative to the reference income (GDP per capita PPP / reference).
+
+        The one scale behind every income-linked price or budget (ad CPMs, creator fees,
+        consumers' price sensitivity, the budget spread), so they move together.
+        """
+        return self.gdp_per_capita / reference_income_usd
+
     def index(self, code: str) -> int:
         """Position of region ``code`` in the arrays."""
         try:

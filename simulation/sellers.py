@@ -84,7 +84,7 @@ class Seller(mesa.Agent):
         # adaptive seller's reviews move it (simulation.seller_policy).
         self.budget = initial_budget(
             spec.marketing_budget_per_1k_daily, spec.budget_split.model_dump(),
-            self.consumers_in, regions.gdp_per_capita / model.params.reference_income_usd,
+            self.consumers_in, regions.income_index(model.params.reference_income_usd),
             model.params.budget_income_elasticity)
         self.kol_contracts: list[KOL] = []
         self.left = np.zeros(regions.n, dtype=bool)  # regions the seller has left
