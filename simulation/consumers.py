@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation import channels, expectations
+from simulation import channels, expectations, social_retention
 from simulation.declarations import resolve
 from simulation.metrics import Counter
 from simulation.parameters import ModelParameters
@@ -32,6 +32,7 @@ from simulation.regions import PAYMENT_METHODS, PLATFORMS, RegionTable
 
 if TYPE_CHECKING:
     from simulation.model import MarketModel
+    from simulation.network import SocialGraph
 
 MIDPOINT = 0.5
 """Centre of the 0-1 quality and satisfaction scales: the market average."""
@@ -368,6 +369,11 @@ class ConsumerPopulation:
         """Bind the population to its model (views read region codes and the graph there)."""
         self.model = model
         self.region_codes = tuple(model.regions.codes)
+
+    @property
+    def social_graph(self) -> SocialGraph | None:
+        """The model's social graph (None before the model has built it, or unattached)."""
+        return getattr(getattr(self, "model", None), "graph", None)
 
     def __len__(self) -> int:
         return self.n
@@ -867,6 +873,13 @@ class ConsumerPopulation:
         green = self.green[consumers]
         if green.any():
             u += p.beta_green * np.outer(green, offers.green)
+        # The social tie (simulation.social_retention): a past customer of a seller is held
+        # by friends who are still its customers (Nitzan & Libai 2011).
+        tie = social_retention.social_retention_utility(
+            self.social_graph, consumers, s_of, self.orders, self.trust, self.trust_thr,
+            p.social_retention_utility)
+        if tie is not None:
+            u += tie
         if any_live:
             u += (p.live_excitement_utility * is_live * self.culture["impulse"][r])[:, None]
         # Regular occasions consider trusted, known sellers; a live occasion only the

@@ -921,6 +921,18 @@ class ModelParameters(BaseModel):
         "enrichment: Schmitt, Skiera & Van den Bulte 2011; a tie's defection raises churn: "
         "Nitzan & Libai 2011, J. Marketing); 0 = the tie ends with the group order",
     )
+    social_retention_utility: float = P(
+        0.586, 0.0, 3.0, "utils",
+        "utility a past customer of a seller gets on it while at least one of her friends is "
+        "a current customer of it (ordered, still trusts it): the social tie holds her; "
+        "lever-free (simulation.social_retention); 0 = friends do not matter for retention",
+        "Nitzan & Libai 2011 (J. Marketing 75(6)): a defecting neighbour raises a customer's "
+        "defection hazard by 80% (HR 1.797). Translation: a logit shift d multiplies the odds "
+        "of leaving by exp(-d); an occasion is about monthly (purchase_occasion_rate 0.04/day) "
+        "like their monthly periods, and at a few per cent monthly churn a hazard ratio is "
+        "about an odds ratio, so d = ln(1.797) = 0.586 between a friend who stays and one who "
+        "left; not compounded per friend (assumption: the effect is per event and decays)",
+    )
     repurchase_window_days: int = P(
         90, 1, 365, "days",
         "measurement only: window after a customer's first order with a seller in which a "
