@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulation import fulfilment, logistics, replenishment_delays
+from simulation import fulfilment, inventory_accuracy, logistics, replenishment_delays
 from simulation.ledger import Account
 from simulation.metrics import Counter
 from simulation.orders import OrderState
@@ -219,6 +219,15 @@ class Warehouse(mesa.Agent):
         self._record_demand(np.bincount(products[created == day], minlength=len(self.stock)))
 
         served, short = fulfilment.fifo_allocate(products, self.stock, self.capacity)
+        # Units the records serve leave the stock: shipped, or written off when the pick
+        # finds none there (inventory_accuracy); a failed pick is a stock-out.
+        taken = np.bincount(products[served], minlength=len(self.stock))
+        phantom = inventory_accuracy.draw_phantom_picks(
+            served, p.phantom_stock_rate, model.streams.inventory_accuracy)
+        if phantom.any():
+            served &= ~phantom
+            short |= phantom
+            self._write_off(products[phantom], regions_of=book["region"][waiting[phantom]])
         first = ~book["stockout"][waiting]  # reaching the shelf for the first time
         regions = book["region"][waiting]
         counters = model.counters[self.seller.index]
@@ -233,10 +242,11 @@ class Warehouse(mesa.Agent):
                 self.seller.hub.backlog_clear_at = -1
                 left &= ~short
 
+        if taken.any():
+            self.stock -= taken
+            self._stock_value = None
         rows = waiting[served]
         if len(rows):
-            self.stock -= np.bincount(products[served], minlength=len(self.stock))
-            self._stock_value = None
             self._ship(rows)
 
         # Backorders that waited too long are cancelled and refunded.
@@ -245,6 +255,16 @@ class Warehouse(mesa.Agent):
         if len(stale):
             model.cancel_orders(stale)
         self.backlog_clear_at = -1 if (left & ~too_old).any() else book.created
+
+    def _write_off(self, products: np.ndarray, regions_of: np.ndarray) -> None:
+        """Book the phantom units of failed picks as inventory lost (at unit cost).
+
+        Args:
+            products: product of each failed pick.
+            regions_of: region of each failed pick's order (where the loss is booked).
+        """
+        cost = self.seller.unit_costs[products]
+        self.model.ledger.write_off(self.seller.index, regions_of.astype(np.int64), cost)
 
     def _ship(self, rows: np.ndarray) -> None:
         """Book cost of goods and carriage, and fix each parcel's timeline."""
