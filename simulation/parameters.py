@@ -829,9 +829,9 @@ class ModelParameters(BaseModel):
         0.01, 0.0, 0.05, "share of picks",
         "probability that a pick the stock records serve finds no unit (phantom, misplaced "
         "or damaged stock); the order takes the stock-out path and the unit is written off",
-        "literature: warehouse location inventory accuracy (locations whose count matches "
-        "the record): operations typically run at 95-99%+, best in class 99.5%+ (Infios WMS "
-        "glossary 'inventory accuracy'; the WERC DC Measures location-accuracy scale); "
+        "literature: warehouse location inventory accuracy (share of counted locations whose "
+        "count matches the record): operations typically target 95-99%+, best in class "
+        "99.5%+ (Infios knowledge center, WMS glossary 'Inventory Accuracy'); "
         "assumption: a pick fails at the typical 99% level's inaccurate-location share, 1%, "
         "counting every discrepancy as a failed pick (an upper reading: an overstated record "
         "fails only its last unit, an understated one none); the range runs to the 95% low "

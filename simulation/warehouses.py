@@ -3,7 +3,8 @@
 A warehouse holds stock per product, replenishes it with a periodic-review order-up-to
 policy from a moving-average forecast (batches may arrive late:
 :mod:`simulation.replenishment_delays`), picks waiting orders first-in first-out within its
-daily capacity, and hands parcels to carriers: direct cross-border modes from the hub, local
+daily capacity (a pick the records serve may find no unit: :mod:`simulation.inventory_accuracy`),
+and hands parcels to carriers: direct cross-border modes from the hub, local
 last-mile delivery from a warehouse inside the region (which also takes local returns).
 """
 
@@ -193,6 +194,8 @@ class Warehouse(mesa.Agent):
     # --- picking --------------------------------------------------------------------------
     def pick(self, waiting: np.ndarray | None = None) -> None:
         """Pick waiting orders FIFO within capacity and stock; ship them; cancel stale ones.
+
+        A failed pick (phantom stock) is a stock-out and its unit is written off.
 
         Args:
             waiting: rows of the orders paid and waiting at this warehouse, if the caller has
