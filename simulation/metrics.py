@@ -148,7 +148,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("customer_acquisition_cost", "USD per new customer",
            "marketing spend / new customers", False),
     Metric("stockout_rate", "share of picked orders",
-           "orders that met an empty shelf / orders that reached a shelf", True),
+           "orders that met an empty shelf (or a failed pick: phantom_stock_rate) / orders that "
+           "reached a shelf", True),
     Metric("logistics_cost_per_order", "USD per shipped order",
            "outbound logistics cost / shipped orders", False),
     Metric("profit", "USD", "revenue - refunds - costs (ledger)", False),

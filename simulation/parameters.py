@@ -827,6 +827,19 @@ class ModelParameters(BaseModel):
         "literature: Sea-Intelligence Global Liner Performance: average delay of late vessel "
         "arrivals 4.34-5.29 days Feb-Aug 2023, 4.59 in July 2023 (issue 144)",
     )
+    # --- inventory record accuracy (simulation.inventory_accuracy) --------------------------
+    phantom_stock_rate: float = P(
+        0.01, 0.0, 0.05, "share of picks",
+        "probability that a pick the stock records serve finds no unit (phantom, misplaced "
+        "or damaged stock); the order takes the stock-out path and the unit is written off",
+        "literature: warehouse location inventory accuracy (share of counted locations whose "
+        "count matches the record): operations typically target 95-99%+, best in class "
+        "99.5%+ (Infios knowledge center, WMS glossary 'Inventory Accuracy'); "
+        "assumption: a pick fails at the typical 99% level's inaccurate-location share, 1%, "
+        "counting every discrepancy as a failed pick (an upper reading: an overstated record "
+        "fails only its last unit, an understated one none); the range runs to the 95% low "
+        "end. Chosen before measuring any effect",
+    )
     max_backorder_days: float = P(
         14.0, 0.0, 120.0, "days",
         "a paid order waiting for stock longer than this is cancelled and refunded",

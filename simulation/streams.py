@@ -37,6 +37,7 @@ class RandomStreams:
     ad_cap: np.random.Generator  # frequency-cap draws (simulation.advertising)
     forwarding: np.random.Generator  # who forwards content to whom (simulation.content_sharing)
     replenishment: np.random.Generator  # late supply batches (simulation.replenishment_delays)
+    inventory_accuracy: np.random.Generator  # failed picks (simulation.inventory_accuracy)
 
     @classmethod
     def spawn_from(cls, rng: np.random.Generator) -> RandomStreams:

@@ -3,7 +3,8 @@
 A warehouse holds stock per product, replenishes it with a periodic-review order-up-to
 policy from a moving-average forecast (batches may arrive late:
 :mod:`simulation.replenishment_delays`), picks waiting orders first-in first-out within its
-daily capacity, and hands parcels to carriers: direct cross-border modes from the hub, local
+daily capacity (a pick the records serve may find no unit: :mod:`simulation.inventory_accuracy`),
+and hands parcels to carriers: direct cross-border modes from the hub, local
 last-mile delivery from a warehouse inside the region (which also takes local returns).
 """
 
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulation import fulfilment, logistics, replenishment_delays
+from simulation import fulfilment, inventory_accuracy, logistics, replenishment_delays
 from simulation.ledger import Account
 from simulation.metrics import Counter
 from simulation.orders import OrderState
@@ -194,6 +195,8 @@ class Warehouse(mesa.Agent):
     def pick(self, waiting: np.ndarray | None = None) -> None:
         """Pick waiting orders FIFO within capacity and stock; ship them; cancel stale ones.
 
+        A failed pick (phantom stock) is a stock-out and its unit is written off.
+
         Args:
             waiting: rows of the orders paid and waiting at this warehouse, if the caller has
                 them already (:func:`simulation.fulfilment.pick_all`); found here when None.
@@ -219,6 +222,15 @@ class Warehouse(mesa.Agent):
         self._record_demand(np.bincount(products[created == day], minlength=len(self.stock)))
 
         served, short = fulfilment.fifo_allocate(products, self.stock, self.capacity)
+        # Units the records serve leave the stock: shipped, or written off when the pick
+        # finds none there (inventory_accuracy); a failed pick is a stock-out.
+        taken = np.bincount(products[served], minlength=len(self.stock))
+        phantom = inventory_accuracy.draw_phantom_picks(
+            served, p.phantom_stock_rate, model.streams.inventory_accuracy)
+        if phantom.any():
+            served &= ~phantom
+            short |= phantom
+            self._write_off(products[phantom], regions_of=book["region"][waiting[phantom]])
         first = ~book["stockout"][waiting]  # reaching the shelf for the first time
         regions = book["region"][waiting]
         counters = model.counters[self.seller.index]
@@ -233,10 +245,11 @@ class Warehouse(mesa.Agent):
                 self.seller.hub.backlog_clear_at = -1
                 left &= ~short
 
+        if taken.any():
+            self.stock -= taken
+            self._stock_value = None
         rows = waiting[served]
         if len(rows):
-            self.stock -= np.bincount(products[served], minlength=len(self.stock))
-            self._stock_value = None
             self._ship(rows)
 
         # Backorders that waited too long are cancelled and refunded.
@@ -245,6 +258,16 @@ class Warehouse(mesa.Agent):
         if len(stale):
             model.cancel_orders(stale)
         self.backlog_clear_at = -1 if (left & ~too_old).any() else book.created
+
+    def _write_off(self, products: np.ndarray, regions_of: np.ndarray) -> None:
+        """Book the phantom units of failed picks as inventory lost (at unit cost).
+
+        Args:
+            products: product of each failed pick.
+            regions_of: region of each failed pick's order (where the loss is booked).
+        """
+        cost = self.seller.unit_costs[products]
+        self.model.ledger.write_off(self.seller.index, regions_of.astype(np.int64), cost)
 
     def _ship(self, rows: np.ndarray) -> None:
         """Book cost of goods and carriage, and fix each parcel's timeline."""

@@ -4,7 +4,8 @@ Mechanism: frequent stock reviews on a short demand window and a short lead time
 follows demand closely and the absolute safety stock shrinks with the shorter cover: fewer
 stock-outs, lower holding cost. A late batch (:mod:`simulation.replenishment_delays`) is a
 small one, and a near-shored leg slips fewer days (the supplier delay is a share of the
-planned lead time), so late supply costs less; the buffer is thinner too.
+planned lead time), so late supply costs less; the buffer is thinner too. Failed picks
+(:mod:`simulation.inventory_accuracy`) are untouched: a floor the lever does not remove.
 """
 
 from __future__ import annotations
