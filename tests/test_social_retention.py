@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from experiments.intervals import t_interval
 from simulation import social_retention
 from simulation.model import MarketModel
 from simulation.network import SocialGraph
@@ -117,5 +118,8 @@ def test_customers_with_customer_friends_repurchase_more_with_the_tie_on():
                                         repeat_share(run(seed, social_retention_utility=0.0)))
         rise.append(a_on - a_off)
         widening.append((a_on - b_on) - (a_off - b_off))
-    assert min(rise) > 0
+    # Paths part once the tie changes one choice, so the claim is on the paired mean (its
+    # 95% interval above 0), not on every seed.
+    _, low, _ = t_interval(np.array(rise))
+    assert low > 0, f"rise per seed: {np.round(rise, 4)}"
     assert np.mean(widening) > 0
