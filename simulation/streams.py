@@ -37,6 +37,7 @@ class RandomStreams:
     ad_cap: np.random.Generator  # frequency-cap draws (simulation.advertising)
     forwarding: np.random.Generator  # who forwards content to whom (simulation.content_sharing)
     replenishment: np.random.Generator  # late supply batches (simulation.replenishment_delays)
+    crm: np.random.Generator  # abandoned-cart reminders (simulation.cart_recovery)
 
     @classmethod
     def spawn_from(cls, rng: np.random.Generator) -> RandomStreams:

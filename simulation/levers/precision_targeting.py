@@ -53,4 +53,5 @@ class PrecisionTargeting(Lever):
                                        regions.privacy_strictness)  # (R,)
         mech.targeting_data_share = data_share
         mech.targeting_power = np.full(len(data_share), self.targeting_power)
+        mech.cart_reminder_share = data_share.copy()  # whom it may contact after a lost cart
         mech.data_volume_factor *= 1.0 + self.first_party_data_share
