@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation import channels, fission, live_commerce
+from simulation import cart_recovery, channels, fission, live_commerce
 from simulation.consumers import Offers, PurchaseRequests, Stage
 from simulation.ledger import Account
 from simulation.metrics import Counter, count
@@ -144,6 +144,7 @@ def choice_and_checkout_phase(model: MarketModel, day: int) -> None:
     pop = model.population
     rng = model.streams.decisions
     invited = fission.invitation_occasions(model, day, model.streams.invitations)
+    invited = cart_recovery.merge_restricted(invited, model.cart_recovery.occasions(model, day))
     occasions = pop.purchase_occasions(day, rng, *model.live_commerce.take_occasions(),
                                        occasion_boost=model.occasion_boost, invited=invited)
     if len(occasions):
@@ -197,6 +198,7 @@ def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> 
     count(model, s, r, Counter.CHECKOUTS)
     if abandoned.any():
         count(model, s[abandoned], r[abandoned], Counter.ABANDONED)
+        model.cart_recovery.remind(model, c[abandoned], s[abandoned], r[abandoned], day)
     if declined.any():
         count(model, s[declined], r[declined], Counter.DECLINED_LEGIT)
     if not paid.any():
@@ -205,6 +207,7 @@ def checkout(model: MarketModel, requests: PurchaseRequests, offers: Offers) -> 
     cp, sp, rp, vp = c[paid], s[paid], r[paid], value[paid]
     count(model, sp, rp, Counter.PAID)
     count(model, sp, rp, Counter.GMV, vp)
+    model.cart_recovery.record_paid(cp, sp)  # measurement only
     _take_payment(model, sp, rp, provider[paid], vp)
 
     first = pop.orders[cp, sp] == 0

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from simulation import expectations, fulfilment
 from simulation.advertising import AdAudiences
+from simulation.cart_recovery import CartRecovery
 from simulation.checkout import PaymentRouting
 from simulation.consumers import Consumer, ConsumerPopulation, Exposures
 from simulation.cultural_distance import ContentCulture
@@ -149,6 +150,7 @@ class MarketModel(mesa.Model):
         self.ad_audiences = AdAudiences(self)
         self.exposures = Exposures()
         self.fission = Fission(self)  # referral pots, invitations, groups
+        self.cart_recovery = CartRecovery(self)  # abandoned-cart reminders (CRM lever)
         self.repurchase_window = RepurchaseWindow(  # measurement only: window repurchase
             self.population.n, n_sellers, p.repurchase_window_days)
         self.offer_book: OfferBook | None = None  # made by pricing.offer_book on first use

@@ -75,7 +75,9 @@ PHASES: tuple[Phase, ...] = (
           "of budget it buys tomorrow's ads); invitations past the group window or to a full "
           "group expire", fission.referral_phase),
     Phase("choice and checkout", "consumers with a purchase occasion choose by multinomial "
-          "logit; checkout settles payment coverage, abandonment, screening and fraud",
+          "logit (group-buy invitations and abandoned-cart reminders bring occasions limited "
+          "to one seller); checkout settles payment coverage, abandonment, screening and "
+          "fraud, and reminders go to contactable abandoners",
           checkout.choice_and_checkout_phase),
     Phase("fulfilment and transit", "warehouses pick and ship first-in first-out within "
           "capacity and stock; parcels travel, clear customs, arrive or are lost",

@@ -38,6 +38,7 @@ class RandomStreams:
     forwarding: np.random.Generator  # who forwards content to whom (simulation.content_sharing)
     replenishment: np.random.Generator  # late supply batches (simulation.replenishment_delays)
     inventory_accuracy: np.random.Generator  # failed picks (simulation.inventory_accuracy)
+    crm: np.random.Generator  # abandoned-cart reminders (simulation.cart_recovery)
 
     @classmethod
     def spawn_from(cls, rng: np.random.Generator) -> RandomStreams:

@@ -21,8 +21,9 @@ buyers: Lambrecht & Tucker 2013 (J. Marketing Research, retargeting), and that p
 regulation removes much of it: Goldfarb & Tucker 2011 (Management Science, ad effectiveness
 -65% after the EU ePrivacy Directive).
 
-Left out: price fit and in-market timing signals, and retargeting of consumers who showed
-interest (visits, abandoned carts): the score is static per consumer.
+Left out: price fit and in-market timing signals, and ad retargeting of consumers who showed
+interest (visits): the score is static per consumer. Reminders to consumers who abandoned a
+checkout are the lever's CRM part, :mod:`simulation.cart_recovery`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ import pytest
 
 MODULES = ("simulation.pricing", "simulation.checkout", "simulation.fulfilment",
            "simulation.metrics", "simulation.culture", "simulation.model",
-           "simulation.levers.base", "simulation.targeting", "simulation.advertising")
+           "simulation.levers.base", "simulation.targeting", "simulation.advertising",
+           "simulation.cart_recovery")
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "simulation"
 MECHANISMS = ("advertising", "kols", "live_commerce", "word_of_mouth", "consumers", "checkout",
               "fulfilment", "reviews", "warehouses", "data_protection", "sellers", "pricing",
               "logistics", "payments", "culture", "seller_policy", "fission", "channels",
-              "expectations", "cultural_distance")
+              "expectations", "cultural_distance", "cart_recovery")
 """The mechanism modules (simulation.<name>) a knob or a shock may name."""
 LEVERS_DIR = PACKAGE / "levers"
 

@@ -81,6 +81,9 @@ class Mechanics:
     targeting_data_share: np.ndarray | None = field(default=None, metadata=knob(
         "simulation.advertising", "(R,) share of ad impressions delivered to the seller's "
         "lookalike audience (simulation.targeting); None: none"))
+    cart_reminder_share: np.ndarray | None = field(default=None, metadata=knob(
+        "simulation.cart_recovery", "(R,) share of the seller's abandoned checkouts whose "
+        "buyer it may remind (usable first-party data); None: no reminders"))
     data_volume_factor: float = field(default=1.0, metadata=knob(
         SELLERS, "multiplies the daily breach hazard (more data held, more risk)"))
     fine_factor: np.ndarray = field(init=False, metadata=knob(

@@ -3,8 +3,11 @@
 Mechanism (:mod:`simulation.targeting`): the share of the seller's data it may use (profiled,
 consented, and what the region's data-protection law leaves) sends that share of its ad
 impressions to a lookalike audience ranked by buyer-likeness (category interest x trust
-disposition) instead of the platform's interest-only delivery. Holding more data raises the
-breach hazard.
+disposition) instead of the platform's interest-only delivery. CRM
+(:mod:`simulation.cart_recovery`): the same usable share of the buyers who abandon a checkout
+with the seller get its abandoned-cart reminders, which bring some of them back to it (brief:
+"big-data precision targeting and CRM (abandoned-cart coupons, lifecycle offers)"; no coupon
+here). Holding more data raises the breach hazard.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ class PrecisionTargeting(Lever):
     """Target ads with first-party data, within consent and data-protection law."""
 
     name = "precision_targeting"
-    mechanism = "lookalike audience on buyer-likeness (who sees ads); breach hazard"
+    mechanism = ("lookalike audience on buyer-likeness (who sees ads); abandoned-cart "
+                 "reminders to contactable abandoners; breach hazard")
 
     first_party_data_share: float = declare(
         0.7, 0, 1, "share of consumers",
@@ -47,10 +51,11 @@ class PrecisionTargeting(Lever):
         "their effect on purchase intent relative to elsewhere")
 
     def tune(self, mech, regions) -> None:
-        """A lookalike audience takes the usable data share of impressions; more data at risk."""
+        """The usable data share: of impressions to lookalikes, of abandoners reminded."""
         data_share = usable_data_share(self.first_party_data_share, self.consent_rate,
                                        self.strict_regime_consent_loss,
                                        regions.privacy_strictness)  # (R,)
         mech.targeting_data_share = data_share
         mech.targeting_power = np.full(len(data_share), self.targeting_power)
+        mech.cart_reminder_share = data_share.copy()  # whom it may contact after a lost cart
         mech.data_volume_factor *= 1.0 + self.first_party_data_share
