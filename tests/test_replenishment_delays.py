@@ -60,17 +60,19 @@ def _arrivals(params: dict, overseas: bool = False) -> list[float]:
                       "sellers": [{"name": "entrant", "fulfilment": fulfilment,
                                    "replenishment": {"review_period_days": 1}}]})
     m = MarketModel(spec, rng=3)
+    # Batches are read from each warehouse's public pipeline (arrival day, quantities) after
+    # every step; the quantity arrays are kept so their ids stay unique.
+    kept = [q for wh in m.warehouse_list for _, q in wh.pipeline]  # launch stock: not counted
+    seen = {id(q) for q in kept}
     delays: list[float] = []
-    for wh in m.warehouse_list:
-        buy = wh._buy
-
-        def spy(qty, arrival, wh=wh, buy=buy):
-            if m.steps > 0:
-                delays.append(arrival - m.steps - wh.lead_time_days)
-            buy(qty, arrival)
-        wh._buy = spy
     while m.running:
         m.step()
+        for wh in m.warehouse_list:
+            for arrival, q in wh.pipeline:
+                if id(q) not in seen:
+                    seen.add(id(q))
+                    kept.append(q)
+                    delays.append(arrival - m.steps - wh.lead_time_days)
     return delays
 
 
