@@ -398,9 +398,9 @@ class ModelParameters(BaseModel):
         0.42, 0.0, 1.0, "probability",
         "chance a consumer stops a purchase because none of her payment methods is offered; "
         "an independent reason beside abandon_base_rate: 1 - (1 - base) x (1 - this)",
-        "PPRO 2020 US consumer survey: 42% would stop a purchase if their favourite payment "
-        "method is not available (Mollie 2022 UK: 38% of PayPal users); brief: missing local "
-        "methods cause checkout abandonment",
+        "literature: PPRO 2020 US consumer survey: 42% would stop a purchase if their favourite "
+        "payment method is not available (Mollie 2022 UK: 38% of PayPal users); brief: missing "
+        "local methods cause checkout abandonment",
     )
     second_payment_method_rate: float = P(
         0.4, 0.0, 1.0, "probability",
@@ -412,8 +412,8 @@ class ModelParameters(BaseModel):
         "chance that a seller's abandoned-cart reminder brings the consumer back to it (a "
         "purchase occasion limited to that seller; simulation.cart_recovery); whether she "
         "then orders is the model's choice and checkout",
-        "Klaviyo abandoned-cart benchmark 2017 (9.35 million reminder emails of ~3,000 US "
-        "stores): click rate 9.50% per email (first email 13.6%); taken per cart for the "
+        "literature: Klaviyo abandoned-cart benchmark 2017 (9.35 million reminder emails of "
+        "~3,000 US stores): click rate 9.50% per email (first email 13.6%); taken per cart for the "
         "whole flow, so conservative. A click comes before checkout, so the model's choice "
         "and checkout abandonment apply to it once: the same report's 3-5% of carts "
         "recovered is ~30-50% of the clickers (Omnisend 2021: 20% of clicks on cart "
@@ -959,11 +959,11 @@ class ModelParameters(BaseModel):
         "utility a past customer of a seller gets on it while at least one of her friends is "
         "a current customer of it (ordered, still trusts it): the social tie holds her; "
         "lever-free (simulation.social_retention); 0 = friends do not matter for retention",
-        "Nitzan & Libai 2011 (J. Marketing 75(6)): a defecting neighbour raises a customer's "
-        "defection hazard by 80% (HR 1.797). Translation: a logit shift d multiplies the odds "
-        "of leaving by exp(-d); an occasion is about monthly (purchase_occasion_rate 0.04/day) "
-        "like their monthly periods, and at a few per cent monthly churn a hazard ratio is "
-        "about an odds ratio, so d = ln(1.797) = 0.586 between a friend who stays and one who "
+        "literature: Nitzan & Libai 2011 (J. Marketing 75(6)): a defecting neighbour raises a "
+        "customer's defection hazard by 80% (HR 1.797). Translation: a logit shift d multiplies "
+        "the odds of leaving by exp(-d); an occasion is about monthly (purchase_occasion_rate "
+        "0.04/day) like their monthly periods, and at a few per cent monthly churn a hazard ratio "
+        "is about an odds ratio, so d = ln(1.797) = 0.586 between a friend who stays and one who "
         "left; not compounded per friend (assumption: the effect is per event and decays)",
     )
     repurchase_window_days: int = P(
