@@ -28,8 +28,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.consumers import IN_EPISODE
-
 if TYPE_CHECKING:
     from simulation.model import MarketModel
 
@@ -133,9 +131,7 @@ class CartRecovery:
         _, first = np.unique(c, return_index=True)
         first.sort()
         c, s = c[first], s[first]
-        pop = model.population
-        rested = pop.last_purchase[c] <= day - model.params.min_days_between_purchases
-        ok = (pop.stage[c] < IN_EPISODE) & rested
+        ok = model.population.free_for_occasion(c, day)
         c, s = c[ok], s[ok]
         if len(c) == 0:
             return None

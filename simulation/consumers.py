@@ -56,8 +56,8 @@ class Stage(IntEnum):
     SHARING = 5
 
 
-_TRUSTING, _BUYING, _SHARING = int(Stage.TRUSTING), int(Stage.BUYING), int(Stage.SHARING)
-"""Stages as plain ints for the choice phase's comparisons (no enum conversion per call)."""
+_TRUSTING = int(Stage.TRUSTING)
+"""The stage as a plain int for the choice phase's comparison (no enum conversion per call)."""
 DENSE_TOUCH_CELLS = 1 << 18
 """Populations up to this many (consumer, seller) cells combine touches in a scratch table
 (2 MB at most); larger ones sort the touched cells instead of holding a table that big."""
@@ -750,15 +750,13 @@ class ConsumerPopulation:
                 restricted = np.concatenate([np.full(len(regular), -1), iseller])
                 regular = np.concatenate([regular, ic])
                 return self._with_live(regular, restricted, live_consumers, live_sellers,
-                                       live_kols, last_ok)
+                                       live_kols, day)
         n_regular = len(regular)
 
         # Live-stream impulse occasions (one per consumer per day, first stream wins).
         if len(live_consumers):
             live_consumers = np.asarray(live_consumers, dtype=np.int64)
-            st = stage[live_consumers]
-            ok = (st != _BUYING) & (st != _SHARING) & (self.last_purchase[live_consumers]
-                                                       <= last_ok)
+            ok = self.free_for_occasion(live_consumers, day)
             lc = live_consumers[ok]
             ls, lk = np.asarray(live_sellers)[ok], np.asarray(live_kols)[ok]
             if len(lc) > 1:
@@ -779,9 +777,18 @@ class ConsumerPopulation:
         # Read-only from here on, so the two "no seller / no KOL" columns can share one array.
         return PurchaseOccasions(regular, np.zeros(n_regular, bool), none, none)
 
+    def free_for_occasion(self, consumers: np.ndarray, day: int) -> np.ndarray:
+        """Whether each consumer is rested and not in an order episode today.
+
+        The rule for every occasion outside the regular draw: a live impulse, a group-buy
+        invitation, a cart reminder.
+        """
+        rested = self.last_purchase[consumers] <= day - self.params.min_days_between_purchases
+        return (self.stage[consumers] < IN_EPISODE) & rested
+
     def _with_live(self, regular: np.ndarray, restricted: np.ndarray,
                    live_consumers: np.ndarray, live_sellers: np.ndarray,
-                   live_kols: np.ndarray, last_ok: int) -> PurchaseOccasions:
+                   live_kols: np.ndarray, day: int) -> PurchaseOccasions:
         """Occasions when invitations are among them: regular and invited, then live ones.
 
         ``restricted`` is the seller an occasion is limited to (-1: any). The live rule is
@@ -792,8 +799,7 @@ class ConsumerPopulation:
         lc = np.asarray(live_consumers, dtype=np.int64)
         ls, lk = np.asarray(live_sellers), np.asarray(live_kols)
         if len(lc):
-            st = self.stage[lc]
-            ok = (st != _BUYING) & (st != _SHARING) & (self.last_purchase[lc] <= last_ok)
+            ok = self.free_for_occasion(lc, day)
             lc, ls, lk = lc[ok], ls[ok], lk[ok]
             if len(lc) > 1:
                 first = _first_of_each(lc)

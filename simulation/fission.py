@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.consumers import IN_EPISODE
 from simulation.metrics import Counter, count
 from simulation.referral_ties import ReferralTies
 
@@ -222,9 +221,8 @@ def invitation_occasions(model: MarketModel, day: int, rng: np.random.Generator
         return None
     seller = pop.referred_seller[held].astype(np.int64)
     region = pop.region[held].astype(np.int64)
-    rested = pop.last_purchase[held] <= day - model.params.min_days_between_purchases
-    free = (pop.stage[held] < IN_EPISODE) & rested
-    ok = free & model.referrals.active[seller] & fis.running()[seller, region]
+    ok = (pop.free_for_occasion(held, day) & model.referrals.active[seller]
+          & fis.running()[seller, region])
     held, seller = held[ok], seller[ok]
     look = responds(rng.random(len(held)), model.params.invitation_response_rate)
     return held[look], seller[look]

@@ -227,12 +227,12 @@ class Warehouse(mesa.Agent):
         taken = np.bincount(products[served], minlength=len(self.stock))
         phantom = inventory_accuracy.draw_phantom_picks(
             served, p.phantom_stock_rate, model.streams.inventory_accuracy)
+        regions = book["region"][waiting]
         if phantom.any():
             served &= ~phantom
             short |= phantom
-            self._write_off(products[phantom], regions_of=book["region"][waiting[phantom]])
+            self._write_off(products[phantom], regions_of=regions[phantom])
         first = ~book["stockout"][waiting]  # reaching the shelf for the first time
-        regions = book["region"][waiting]
         counters = model.counters[self.seller.index]
         _count_orders(counters[:, Counter.PICK_ATTEMPTS], regions[(served | short) & first])
         left = ~served
