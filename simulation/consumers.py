@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation import channels, expectations, social_retention
+from simulation import channels, expectations, payment_habits, social_retention
 from simulation.declarations import resolve
 from simulation.metrics import Counter
 from simulation.parameters import ModelParameters
@@ -284,16 +284,9 @@ class ConsumerPopulation:
             r, regions, rng if reach_rng is None else reach_rng, all_online=online_only)
         self.friend_online_share = regions.internet_share if online_only else None
 
-        # Payment methods: a primary method from the regional mix, sometimes a second one.
-        cdf = np.cumsum(regions.payment_mix, axis=1)[r]
-        primary = (rng.random((n, 1)) > cdf).sum(axis=1)
-        secondary = (rng.random((n, 1)) > cdf).sum(axis=1)
-        has_second = rng.random(n) < p.second_payment_method_rate
-        primary = np.minimum(primary, len(PAYMENT_METHODS) - 1)
-        secondary = np.minimum(secondary, len(PAYMENT_METHODS) - 1)
-        self.pay_mask = ((1 << primary) | np.where(has_second, 1 << secondary, 0)).astype(
-            np.uint8
-        )
+        # Payment methods each consumer uses (simulation.payment_habits).
+        self.pay_mask = payment_habits.draw_payment_methods(
+            r, regions, p.second_payment_method_rate, rng)
 
         # Sensitivities and thresholds.
         sig = p.price_sensitivity_sigma

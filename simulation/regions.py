@@ -153,6 +153,25 @@ class PaymentMix(BaseModel):
         return self
 
 
+class PaymentUse(BaseModel):
+    """Share of online shoppers who used each method in the past year (multi-response survey).
+
+    Unlike :class:`PaymentMix` (shares of transactions, summing to 1) these are how many
+    shoppers hold and use each method; they may sum to more than 1. Where a region has them
+    its consumers hold each method with that chance (simulation.consumers).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    card: Sourced
+    wallet: Sourced
+    bank_transfer: Sourced
+    cod: Sourced
+    bnpl: Sourced
+
+    _range = field_validator(*PAYMENT_METHODS)(_bounded(0.0, 1.0))
+
+
 class ShippingMode(BaseModel):
     """Door-to-door parcel service from the China hub: mean days, cost per parcel, loss rate."""
 
@@ -204,6 +223,7 @@ class Region(BaseModel):
     social_media_share: Sourced
     platforms: Platforms
     payment_mix: PaymentMix
+    payment_use: PaymentUse | None = None
     fraud_attempt_rate: Sourced
     gdp_per_capita_ppp_usd: Sourced
     fx_daily_volatility: Sourced
@@ -371,6 +391,7 @@ class RegionTable:
     platform_share: np.ndarray  # (R, len(PLATFORMS)) in [0, 1] of internet users
     ad_platforms: np.ndarray  # (R, len(PLATFORMS)) bool: the platform sells ads there
     payment_mix: np.ndarray  # (R, len(PAYMENT_METHODS)) rows sum to 1
+    payment_use: np.ndarray  # (R, len(PAYMENT_METHODS)) shoppers using each; NaN: no survey
     fraud_attempt_rate: np.ndarray
     gdp_per_capita: np.ndarray  # USD PPP
     fx_volatility: np.ndarray  # daily log-return s.d.
@@ -434,6 +455,9 @@ class RegionTable:
                 [[p != "local" or r.platforms.local_sells_ads.value == 1.0 for p in PLATFORMS]
                  for r in regions], dtype=bool),
             payment_mix=mix,
+            payment_use=np.array(
+                [[getattr(r.payment_use, m).value if r.payment_use is not None else np.nan
+                  for m in PAYMENT_METHODS] for r in regions]),
             fraud_attempt_rate=col(lambda r: r.fraud_attempt_rate.value),
             gdp_per_capita=col(lambda r: r.gdp_per_capita_ppp_usd.value),
             fx_volatility=col(lambda r: r.fx_daily_volatility.value),
