@@ -23,6 +23,6 @@ FIGURE = FigureSpec(
     caption="Each stylized fact of experiments/validation/facts.yaml: the model's effect of "
             "the lever (paired baseline and treatment runs, common seeds, 10 replications) "
             "with its 95% CI, on an axis scaled so that every fact's band is [-1, 1].",
-    source=ValidationSource(),
+    source=ValidationSource(replications=10),
     draw=draw, figsize=(11, 6),
 )
