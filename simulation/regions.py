@@ -158,7 +158,7 @@ class PaymentUse(BaseModel):
 
     Unlike :class:`PaymentMix` (shares of transactions, summing to 1) these are how many
     shoppers hold and use each method; they may sum to more than 1. Where a region has them
-    its consumers hold each method with that chance (simulation.consumers).
+    its consumers hold each method with that chance (simulation.payment_habits).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

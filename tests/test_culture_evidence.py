@@ -28,20 +28,29 @@ PRODUCTS = ({"name": "basic", "category": "apparel", "price_usd": 20.0, "unit_co
 """For the brand test: a cheap low-quality and a dear high-quality product."""
 
 
-def _spec(dim: str | None = None, value: float | None = None, products: bool = False):
+N_CONSUMERS = 20_000
+"""Market size of a case (both regions together)."""
+N_CONSUMERS_BY_KEY = {"live_orders": 200_000}
+"""Measures of rare events get a larger market: Indonesia's live orders number 1-12 a run at
+20,000 consumers, so 8 seeds could not tell +40% from 0 (the interval spanned -7% to +79%);
+at 200,000 they number 33-88."""
+
+
+def _spec(dim: str | None = None, value: float | None = None, products: bool = False,
+          n: int = N_CONSUMERS):
     seller: dict = {"name": "entrant", "levers": {"live_streaming": {}}}
     if products:
         seller["products"] = list(PRODUCTS)
     overrides = {REGION: {"hofstede": {dim: value}}} if dim else {}
-    return load_spec({"regions": [REGION, "US"], "n_consumers": 20_000, "horizon_days": 180,
+    return load_spec({"regions": [REGION, "US"], "n_consumers": n, "horizon_days": 180,
                       "sellers": [seller], "region_overrides": overrides})
 
 
 @cache
-def measures(dim: str | None, value: float | None, seed: int, products: bool = False
-             ) -> dict[str, float]:
+def measures(dim: str | None, value: float | None, seed: int, products: bool = False,
+             n: int = N_CONSUMERS) -> dict[str, float]:
     """Target mechanisms and outcomes in Indonesia (region 0) after one run."""
-    m = MarketModel(_spec(dim, value, products), rng=seed)
+    m = MarketModel(_spec(dim, value, products, n), rng=seed)
     while m.running:
         m.step()
     c = m.counters[0, 0]
@@ -60,8 +69,9 @@ def measures(dim: str | None, value: float | None, seed: int, products: bool = F
 def paired_change(dim: str, value: float, key: str, products: bool = False
                   ) -> tuple[float, float, float]:
     """Mean relative change of ``key`` (changed / base - 1) and its 95% interval."""
-    rel = np.array([measures(dim, value, s, products)[key]
-                    / measures(None, None, s, products)[key] - 1 for s in SEEDS])
+    n = N_CONSUMERS_BY_KEY.get(key, N_CONSUMERS)
+    rel = np.array([measures(dim, value, s, products, n)[key]
+                    / measures(None, None, s, products, n)[key] - 1 for s in SEEDS])
     half = 1.96 * rel.std(ddof=1) / np.sqrt(len(rel))
     return float(rel.mean()), float(rel.mean() - half), float(rel.mean() + half)
 
