@@ -10,7 +10,8 @@ reads them, so a change of an effect band cannot change the calibrated profile.
 Method (details and reasons in ``experiments/validation/README.md``): each level is a summary
 statistic standardised by its band, z = (simulated - band centre) / band half-width (a ceiling
 [0, v] gives z = max(0, simulated - v) / (v / 2)); the distance is the root mean square of the
-z's. ABC-SMC with a uniform prior on each free parameter, a median epsilon schedule computed
+z's, weighted so that every level pattern weighs the same whatever its number of regions.
+ABC-SMC with a uniform prior on each free parameter, a median epsilon schedule computed
 from the stored history, and a deterministic order-preserving sampler: the same config and seed
 give the same posterior on any machine, backend or worker count. One generation per
 ``ABCSMC.run`` call with ``np.random`` reseeded from (seed, generation), over pyabc's SQLite
@@ -26,6 +27,7 @@ import json
 import logging
 import math
 import random
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -252,11 +254,29 @@ def standardised(value: float, target: Target, undefined_z: float) -> float:
     return (value - target.centre) / target.scale
 
 
+def level_weights(targets: Sequence[Target]) -> np.ndarray:
+    """Weight of each statistic: 1 / (statistics of its level), so every level weighs the same.
+
+    A level measured in five regions would otherwise count five times as much as a pooled
+    one; the patterns, not their regional copies, are what the calibration must reproduce.
+
+    >>> ts = [Target(k, lv, "q", "US", "band", 0, 1) for k, lv in
+    ...       (("a", "x"), ("b", "x"), ("c", "y"))]
+    >>> level_weights(ts).tolist()
+    [0.5, 0.5, 1.0]
+    """
+    counts = Counter(t.level for t in targets)
+    return np.array([1.0 / counts[t.level] for t in targets])
+
+
 def distance(stats: Mapping[str, float], targets: Sequence[Target], undefined_z: float
              ) -> float:
-    """Root mean square of the standardised levels: 1 = on average at a band's edge."""
-    z = [standardised(float(stats[t.key]), t, undefined_z) for t in targets]
-    return float(np.sqrt(np.mean(np.square(z))))
+    """Weighted root mean square of the standardised levels (:func:`level_weights`).
+
+    1 = on average at a band's edge; every level weighs the same whatever its regions.
+    """
+    z = np.array([standardised(float(stats[t.key]), t, undefined_z) for t in targets])
+    return float(np.sqrt(np.average(np.square(z), weights=level_weights(targets))))
 
 
 def build_targets(cfg: CalibrationConfig, levels_file: Path = LEVELS_FILE) -> list[Target]:

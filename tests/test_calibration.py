@@ -70,6 +70,16 @@ def test_distance_is_root_mean_square_of_z():
     assert distance({"a": 4.0, "b": 10.0}, targets, 3.0) == pytest.approx(math.sqrt(5.0))
 
 
+def test_distance_weighs_every_level_the_same_whatever_its_regions():
+    # level x in two regions (z = 2 and 0), level y pooled (z = 1): each level weighs 1/2,
+    # x's statistics 1/4 each -> sqrt((4/4 + 0/4 + 1/2) / 1) = sqrt(1.5), not sqrt(5/3)
+    targets = [Target("x@US", "x", "q", "US", "band", 0.0, 2.0),
+               Target("x@DE", "x", "q", "DE", "band", 0.0, 2.0),
+               Target("y@all", "y", "q", "all", "band", 0.0, 2.0)]
+    stats = {"x@US": 3.0, "x@DE": 1.0, "y@all": 2.0}
+    assert distance(stats, targets, 3.0) == pytest.approx(math.sqrt(1.5))
+
+
 def test_pseudo_targets_centre_on_simulated_values_and_drop_undefined():
     t = [Target("a", "l", "q", "US", "ceiling", 0.0, 0.4), Target("b", "l", "q", "US", "band",
                                                                   0.1, 0.3)]
