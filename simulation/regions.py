@@ -130,8 +130,8 @@ class Platforms(BaseModel):
         return v
 
 
-class PaymentMix(BaseModel):
-    """Share of e-commerce transactions by method; the five shares sum to 1."""
+class PaymentShares(BaseModel):
+    """One share in [0, 1] per payment method (PAYMENT_METHODS), each sourced."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -142,6 +142,10 @@ class PaymentMix(BaseModel):
     bnpl: Sourced
 
     _range = field_validator(*PAYMENT_METHODS)(_bounded(0.0, 1.0))
+
+
+class PaymentMix(PaymentShares):
+    """Share of e-commerce transactions by method; the five shares sum to 1."""
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> PaymentMix:
@@ -153,23 +157,13 @@ class PaymentMix(BaseModel):
         return self
 
 
-class PaymentUse(BaseModel):
+class PaymentUse(PaymentShares):
     """Share of online shoppers who used each method in the past year (multi-response survey).
 
     Unlike :class:`PaymentMix` (shares of transactions, summing to 1) these are how many
     shoppers hold and use each method; they may sum to more than 1. Where a region has them
     its consumers hold each method with that chance (simulation.payment_habits).
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    card: Sourced
-    wallet: Sourced
-    bank_transfer: Sourced
-    cod: Sourced
-    bnpl: Sourced
-
-    _range = field_validator(*PAYMENT_METHODS)(_bounded(0.0, 1.0))
 
 
 class ShippingMode(BaseModel):

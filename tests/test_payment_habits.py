@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from pydantic import ValidationError
 
 from simulation.model import MarketModel
 from simulation.payment_habits import draw_payment_methods, methods_in_use
@@ -59,13 +57,6 @@ def test_indonesia_survey_in_a_market():
     card_or_wallet = (((mask >> card) & 1) | ((mask >> wallet) & 1)).mean()
     assert abs(card_or_wallet - 0.806) < 0.02
     assert abs(((mask >> card) & 1).mean() - 0.251) < 0.02
-
-
-def test_payment_use_outside_zero_one_names_the_field():
-    with pytest.raises(ValidationError) as err:
-        load_catalog(overrides={"regions": {"ID": {"payment_use": {"wallet": 1.3}}}})
-    assert "regions.ID.payment_use.wallet" in str(err.value)
-    assert "outside the allowed range" in str(err.value)
 
 
 def test_a_survey_can_be_added_by_override():

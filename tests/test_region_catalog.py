@@ -198,6 +198,7 @@ def test_yaml_override_file(tmp_path):
     ("override", "field_path"),
     [
         ({"regions": {"BR": {"payment_mix": {"card": 1.5}}}}, "regions.BR.payment_mix.card"),
+        ({"regions": {"ID": {"payment_use": {"wallet": 1.3}}}}, "regions.ID.payment_use.wallet"),
         ({"regions": {"JP": {"hofstede": {"pdi": -3}}}}, "regions.JP.hofstede.pdi"),
         ({"regions": {"TH": {"platforms": {"tiktok": 1.2}}}}, "regions.TH.platforms.tiktok"),
         (
