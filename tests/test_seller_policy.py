@@ -3,7 +3,7 @@
 Mechanism tests check the pure rules of :mod:`simulation.seller_policy` and
 :func:`simulation.payments.home_cost_factor` against hand-computed answers; emergent tests
 run a small three-region market (VN profitable for the default entrant, NG not) over
-10 paired seeds.
+20 paired seeds.
 """
 
 from __future__ import annotations
@@ -29,7 +29,11 @@ from simulation.seller_policy import (
 )
 from simulation.spec import load_spec
 
-SEEDS = range(10)
+# 20 paired seeds: on the session-11 profile the adaptive seller's gain in the regions it
+# keeps is bimodal by seed (about -0.5k or +4k USD, depending on where its price walk
+# goes), and 10 seeds gave a 95% CI of [-128, +3,450] USD; seeds 10-29 alone gave
+# +2,614 [+1,587, +3,641].
+SEEDS = range(20)
 
 
 # --- mechanism tests (hand-computed) -------------------------------------------------------
@@ -146,8 +150,7 @@ def test_adaptive_seller_earns_more_where_a_region_loses(runs):
     assert lo > 0, (mean, lo, hi)
     # Where the gain comes from: a smaller loss in the region left (NG) and more profit in the
     # regions kept (VN, PH), which receive its budget. (No bound by the whole marketing
-    # budget: on the calibrated profile the freed budget earns several times its cost in PH
-    # and VN, measured +3,280 USD on average against a 3,240 USD budget.)
+    # budget: the freed budget can earn more than its cost in PH and VN.)
     ng = np.array([m.ledger.profit()[0, 2] for m in runs["adaptive"]]) - np.array(
         [m.ledger.profit()[0, 2] for m in runs["fixed"]])
     kept = np.array([m.ledger.profit()[0, :2].sum() for m in runs["adaptive"]]) - np.array(
@@ -160,13 +163,13 @@ def test_exit_in_the_losing_region_not_the_profitable_ones(runs):
     ng_fixed = np.array([m.ledger.profit()[0, 2] for m in runs["fixed"]])
     assert (ng_fixed < 0).all()  # NG loses money under the fixed plan in every seed
     exits = np.array([m.counters[0, :, Counter.REGION_EXITS] for m in runs["adaptive"]])
-    assert exits[:, 2].sum() >= 9  # NG left in (nearly) every seed
-    # PH earns money under the fixed plan in most seeds (calibrated profile: +184 USD on
-    # average over the 10 seeds, VN +62, NG -383): kept in (nearly) every seed, and the
-    # marginal VN is left less often than the losing NG.
+    assert exits[:, 2].sum() >= 0.9 * len(SEEDS)  # NG left in (nearly) every seed
+    # PH earns money under the fixed plan on average (calibrated profile, 20 seeds: PH
+    # +2,834 USD, VN +3,099, NG -432): kept in (nearly) every seed, and VN is left less
+    # often than the losing NG.
     ph_fixed = np.array([m.ledger.profit()[0, 1] for m in runs["fixed"]])
     assert ph_fixed.mean() > 0
-    assert exits[:, 1].sum() <= 2
+    assert exits[:, 1].sum() <= 0.2 * len(SEEDS)
     assert exits[:, 0].sum() < exits[:, 2].sum()
     for m, e in zip(runs["adaptive"], exits, strict=True):
         left = e > 0
@@ -213,11 +216,13 @@ def test_home_currency_appreciation_lowers_margin():
 
 
 def test_price_steps_alone_raise_revenue_per_order_and_cut_orders():
-    """Item 8, price: only price steps on (no reallocation, no exit), 8 paired seeds.
+    """Item 8, price: only price steps on (no reallocation, no exit), 16 paired seeds.
 
     In this single-entrant market profit rises with price well beyond the ceiling (the
     entrant faces only the outside option), so the rule climbs: orders fall and revenue per
-    order rises, by at most the ceiling's 25%.
+    order rises, by at most the ceiling's 25%. The walk turns down in some seeds (orders
+    -9% to +5% by seed on the session-11 profile), so 8 seeds gave orders -3.2% [-6.8%,
+    +0.4%]; seeds 8-23 alone gave -2.2% [-4.1%, -0.3%].
     """
     prices_only = {"mode": "adaptive", "budget_shift_share": 0.0,
                    "exit_after_losing_reviews": 0}
@@ -227,7 +232,7 @@ def test_price_steps_alone_raise_revenue_per_order_and_cut_orders():
                           "sellers": [{"name": "entrant", "policy": policy}]})
 
     d_orders, d_rpo = [], []
-    for seed in range(8):
+    for seed in range(16):
         a = _run(spec({"mode": "fixed"}), seed)
         b = _run(spec(prices_only), seed)
         oa, ob = a.counters[0, :, Counter.PAID].sum(), b.counters[0, :, Counter.PAID].sum()
