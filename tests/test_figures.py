@@ -120,3 +120,35 @@ def test_changed_parameter_default_fails_cli_verify_naming_the_figures(tmp_path,
     assert "MISMATCH payment_coverage_abandonment" in bad.output
     assert "spec changed" in bad.output and "stored" in bad.output
     assert "do not reproduce: payment_coverage_abandonment" in bad.output
+
+
+def test_targeting_by_budget_reduces_paired_effects_and_untargeted_levels():
+    from experiments.figures.fig_targeting_by_budget import FIGURE, reduce
+
+    scen = FIGURE.scenarios()
+    # Two seeds; every arm has the same made-up values except the targeted arms' conversion
+    # (x1.5 in both seeds) and acquisition cost (x0.8): ratio of means +50% and -20%, with a
+    # zero-width interval because the ratio is the same in both seeds.
+    base = {"conversion_rate": [0.10, 0.20], "customer_acquisition_cost": [5.0, 10.0],
+            "awareness": [0.5, 0.7], "first_exposure_wom_share": [0.2, 0.2],
+            "first_exposure_referral_share": [0.1, 0.1], "marketing_allocated": [100.0, 100.0],
+            "marketing_unspent": [20.0, 20.0], "gmv": [400.0, 400.0]}
+    factor = {"conversion_rate": 1.5, "customer_acquisition_cost": 0.8}
+    rows = []
+    for name in scen.scenarios:
+        for metric, values in base.items():
+            f = factor.get(metric, 1.0) if name.endswith("_targeted") else 1.0
+            rows += [(name, seed, "all", "all", metric, v * f)
+                     for seed, v in zip((11, 12), values, strict=True)]
+    runs = pd.DataFrame(rows, columns=["scenario", "seed", "seller", "region", "metric", "value"])
+    data = reduce(runs, pd.DataFrame(), scen).set_index(["budget_per_1k_daily", "quantity"])
+    budgets = sorted(data.index.get_level_values(0).unique())
+    assert budgets == [0.3, 0.6, 1.0, 2.0, 3.0, 6.0]
+    for b in budgets:
+        assert data.loc[(b, "conversion_rate"), "value"] == pytest.approx(0.5)
+        assert data.loc[(b, "conversion_rate"), "ci_low"] == pytest.approx(0.5)
+        assert data.loc[(b, "customer_acquisition_cost"), "value"] == pytest.approx(-0.2)
+        assert data.loc[(b, "awareness"), "value"] == pytest.approx(0.6)
+        assert data.loc[(b, "first_exposure_friend_share"), "value"] == pytest.approx(0.3)
+        assert data.loc[(b, "marketing_per_gmv"), "value"] == pytest.approx(0.2)
+        assert data.loc[(b, "marketing_per_gmv"), "n"] == 2
