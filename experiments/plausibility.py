@@ -101,6 +101,8 @@ QUANTITIES: tuple[Quantity, ...] = (
              "consumers who watched one of the seller's live-streams (a viewer may watch twice)"),
 )
 QUANTITY_NAMES: tuple[str, ...] = tuple(q.name for q in QUANTITIES)
+FRIEND_EXPOSURE_METRICS = ("first_exposure_wom_share", "first_exposure_referral_share")
+"""Metrics whose sum is ``first_exposure_friend_share``: a friend's share or invitation."""
 
 STATUS_OK = "ok"
 STATUS_OUT = "outside band"
@@ -204,8 +206,7 @@ def run_quantities(result: RunResult) -> pd.DataFrame:
     out["delivered_days"] = wide["mean_delivery_days"]
     out["margin"] = _ratio(wide["profit"], pd.Series(gmv, index=wide.index))
     out["touches_before_first_purchase"] = wide["recalled_touches_before_first_purchase"]
-    out["first_exposure_friend_share"] = (wide["first_exposure_wom_share"]
-                                          + wide["first_exposure_referral_share"])
+    out["first_exposure_friend_share"] = sum(wide[m] for m in FRIEND_EXPOSURE_METRICS)
     live_views = wide["live_views_per_consumer"] * consumers.reindex(wide.index)
     out["live_viewer_share_bound"] = _ratio(live_views, online.reindex(wide.index))
     return out[list(QUANTITY_NAMES)]

@@ -16,17 +16,17 @@ from matplotlib.figure import Figure
 
 from experiments.figures.registry import FigureSpec
 from experiments.intervals import t_interval
+from experiments.plausibility import FRIEND_EXPOSURE_METRICS, load_levels
 from experiments.scenarios import ScenarioFile
 from experiments.validation import load_facts, relative_effect
-from simulation.spec import MarketSpec
+from simulation.spec import MarketSpec, SellerSpec
 
 EFFECTS = {"conversion_rate": "precision_targeting_conversion",
            "customer_acquisition_cost": "precision_targeting_cac"}
 """Metric -> the validation fact whose band the panel shows."""
 FRIEND_LEVEL = "first_exposure_via_friend"
 LEVELS = ("awareness", "first_exposure_friend_share", "marketing_per_gmv")
-DEFAULT_BUDGET = MarketSpec.model_validate(
-    {"sellers": [{"name": "entrant"}]}).sellers[0].marketing_budget_per_1k_daily
+DEFAULT_BUDGET = SellerSpec.model_fields["marketing_budget_per_1k_daily"].default
 
 
 def _budget(spec: MarketSpec) -> tuple[float, bool]:
@@ -53,8 +53,7 @@ def reduce(runs: pd.DataFrame, ts: pd.DataFrame, scen: ScenarioFile) -> pd.DataF
             b, t = _per_seed(runs, base, metric), _per_seed(runs, treat, metric)
             est = relative_effect(b.to_numpy(), t.reindex(b.index).to_numpy())
             rows.append((budget, metric, est.value, est.ci_low, est.ci_high, est.n))
-        friend = (_per_seed(runs, base, "first_exposure_wom_share")
-                  + _per_seed(runs, base, "first_exposure_referral_share"))
+        friend = sum(_per_seed(runs, base, m) for m in FRIEND_EXPOSURE_METRICS)
         spent = (_per_seed(runs, base, "marketing_allocated")
                  - _per_seed(runs, base, "marketing_unspent"))
         levels = {"awareness": _per_seed(runs, base, "awareness"),
@@ -69,8 +68,6 @@ def reduce(runs: pd.DataFrame, ts: pd.DataFrame, scen: ScenarioFile) -> pd.DataF
 
 
 def _friend_band() -> tuple[float, float]:
-    from experiments.plausibility import load_levels
-
     level = next(e for e in load_levels()["levels"] if e["id"] == FRIEND_LEVEL)
     return tuple(level["band"])
 
